@@ -1,0 +1,317 @@
+"""The `reflector` command line (typer). Each command is a thin shell over the library.
+
+Exit codes: 0 success; 1 a runtime failure (database or mail server unavailable);
+2 a usage or configuration error (the message names file, key and what was expected);
+3 the thing asked for does not exist (e.g. `show` of an unknown Message-ID).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from reflector.clock import SystemClock
+from reflector.config import Settings, load_settings
+from reflector.errors import ConfigError, ReflectorError, StoreError
+from reflector.store.db import Database
+
+T = TypeVar("T")
+
+EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+EXIT_NOT_FOUND = 3
+
+app = typer.Typer(
+    help="The mail bot and workflow engine of a standards group's secretariat.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+list_app = typer.Typer(help="List what is stored.", no_args_is_help=True)
+app.add_typer(list_app, name="list")
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option(
+        "--config", "-c", envvar="REFLECTOR_CONFIG", help="Configuration file.", show_default=True
+    ),
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (overrides REFLECTOR_DB and [database].url).", show_default=False
+    ),
+]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log each decision.")]
+
+
+def _setup_logging(verbose: bool, default: int = logging.WARNING) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else default,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # aioimaplib logs every protocol line at DEBUG and reconnect noise at INFO.
+    logging.getLogger("aioimaplib").setLevel(logging.WARNING)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _settings(config: Path, db: str | None, *, require_secrets: bool = False) -> Settings:
+    try:
+        return load_settings(config, database_url=db, require_secrets=require_secrets)
+    except ConfigError as error:
+        raise _fail(str(error), EXIT_CONFIG) from error
+
+
+def _run(main: Callable[[], Awaitable[T]]) -> T:
+    """typer has no async commands: run the coroutine, mapping our errors to exit codes."""
+    try:
+        return asyncio.run(main())  # type: ignore[arg-type]
+    except ConfigError as error:
+        raise _fail(str(error), EXIT_CONFIG) from error
+    except StoreError as error:
+        raise _fail(f"error: {error}", EXIT_FAILURE) from error
+    except ReflectorError as error:
+        raise _fail(f"error: {error}", EXIT_FAILURE) from error
+
+
+async def _open_db(settings: Settings) -> Database:
+    db = Database(settings.database.url)
+    await db.migrate()
+    return db
+
+
+@app.command()
+def run(
+    config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Catch up on IMAP, process everything, then exit.")
+    ] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the service: IMAP/LMTP intake and processing, until SIGTERM or Ctrl-C."""
+    _setup_logging(verbose, default=logging.INFO)
+    settings = _settings(config, db, require_secrets=True)
+
+    async def main() -> None:
+        from reflector.app import Service
+
+        database = await _open_db(settings)
+        try:
+            service = Service(settings, database)
+            if once:
+                report = await service.run_once()
+                typer.echo(
+                    f"fetched {report.fetched}; processed "
+                    + (", ".join(f"{n} {s}" for s, n in sorted(report.processed.counts.items()))
+                       or "nothing")
+                )
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await service.run(stop)
+        finally:
+            await database.close()
+
+    _run(main)
+
+
+@app.command()
+def demo(
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Keep running, for exploring with a mail client.")
+    ] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run a scripted scenario on embedded servers and print what happened (exits by itself)."""
+    _setup_logging(verbose)
+    from reflector.demo import run_demo
+
+    code = _run(lambda: run_demo(serve=serve, out=sys.stdout))
+    raise typer.Exit(code)
+
+
+@app.command()
+def check(config: ConfigOption = Path("config.toml"), db: DbOption = None) -> None:
+    """Validate the configuration (and workflows and templates); exit 2 listing every problem."""
+    settings = _settings(config, db, require_secrets=True)
+    from reflector.checks import check_site
+
+    problems = check_site(settings)
+    if problems:
+        raise _fail("\n".join(str(p) for p in problems), EXIT_CONFIG)
+    typer.echo(
+        f"{config}: OK — {settings.group.name}, {len(settings.meetings)} meetings, "
+        f"IMAP {'on' if settings.imap.enabled else 'off'}, "
+        f"LMTP {'on' if settings.lmtp.enabled else 'off'}"
+    )
+
+
+@app.command(name="import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help=".eml files, directories, mbox, Maildir.")],
+    config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary.")] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Take in messages from files and process them."""
+    _setup_logging(verbose)
+    settings = _settings(config, db)
+    for path in paths:
+        if not path.exists():
+            raise _fail(f"{path}: no such file or directory", EXIT_CONFIG)
+
+    async def main() -> dict[str, Any]:
+        from reflector.importer import import_paths
+        from reflector.understand import policy_from_settings
+
+        database = await _open_db(settings)
+        try:
+            summary = await import_paths(
+                database, policy_from_settings(settings), paths, SystemClock()
+            )
+        finally:
+            await database.close()
+        return summary.as_dict()
+
+    summary = _run(main)
+    if as_json:
+        typer.echo(json.dumps(summary))
+    else:
+        typer.echo(", ".join(f"{key} {value}" for key, value in summary.items()))
+
+
+@app.command()
+def classify(
+    files: Annotated[list[Path], typer.Argument(help="Message files (.eml).")],
+    config: ConfigOption = Path("config.toml"),
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Classify message files without a database or network; one result per file."""
+    settings = _settings(config, None)
+    from reflector.understand import policy_from_settings, understand
+
+    policy = policy_from_settings(settings)
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise _fail(f"{path}: {error.strerror}", EXIT_CONFIG) from error
+        outcome = understand(raw, policy)
+        verdict = outcome.verdict
+        result = {
+            "file": str(path),
+            "kind": verdict.kind.value if verdict else None,
+            "confidence": verdict.confidence if verdict else 0.0,
+            "reasons": list(verdict.reasons) if verdict else [outcome.reason],
+            "fields": verdict.fields if verdict else {},
+            "status": outcome.status.value,
+        }
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False))
+        else:
+            typer.echo(
+                f"{path}: {result['kind'] or outcome.status.value} "
+                f"({result['confidence']:.2f}) — {'; '.join(result['reasons'])}"
+            )
+
+
+@list_app.command("messages")
+def list_messages(
+    config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="received|processed|quarantined|ignored|held"),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Newest N messages.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
+) -> None:
+    """List stored messages, newest first."""
+    from reflector.store.queries import list_messages as query
+    from reflector.values import MessageStatus
+
+    if status is not None and status not in {s.value for s in MessageStatus}:
+        raise _fail(
+            f"--status {status!r}: expected one of "
+            + ", ".join(s.value for s in MessageStatus),
+            EXIT_CONFIG,
+        )
+    settings = _settings(config, db)
+
+    async def main() -> list[dict[str, Any]]:
+        database = await _open_db(settings)
+        try:
+            return await query(database, status=status, limit=limit)
+        finally:
+            await database.close()
+
+    rows = _run(main)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        from reflector.store.queries import format_table
+
+        typer.echo(format_table(rows) if rows else "no messages")
+
+
+@app.command()
+def show(
+    message_id: Annotated[str, typer.Argument(help="A Message-ID (with or without <>) or #N.")],
+    config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Print the message as received.")] = False,
+) -> None:
+    """Show one message: where it came from, its status, kind, reasons and fields."""
+    from reflector.store.queries import describe_message, find_message
+
+    settings = _settings(config, db)
+
+    async def main() -> tuple[Any, Any] | None:
+        database = await _open_db(settings)
+        try:
+            return await find_message(database, message_id)
+        finally:
+            await database.close()
+
+    found = _run(main)
+    if found is None:
+        raise _fail(f"no message {message_id!r} in {settings.database.url}", EXIT_NOT_FOUND)
+    message, raw_message = found
+    if raw:
+        sys.stdout.buffer.write(raw_message.data)
+        return
+    typer.echo(describe_message(message, raw_message))
+
+
+def main() -> None:
+    # Make `reflector` behave in pipes (e.g. `| head`) without a BrokenPipeError traceback.
+    try:
+        app()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FAILURE)

@@ -1,0 +1,1 @@
+"""Everything that speaks a protocol (IMAP, LMTP, SMTP) or a format (RFC 5322/MIME)."""

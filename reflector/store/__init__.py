@@ -1,0 +1,1 @@
+"""Persistence: tables, the database engine and sessions, migrations, the ingest seam."""
