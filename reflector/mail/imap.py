@@ -142,7 +142,10 @@ class ImapSource:
             if s.on_done == "move":
                 await conn.ensure_mailbox(s.done_folder)
             yield conn
-        finally:
+        except BaseException:
+            conn.abort()  # mid-command or cancelled: the protocol state is unknown, hang up
+            raise
+        else:
             await conn.close()
 
     async def _sync(self, conn: ImapConnection) -> int:

@@ -17,6 +17,7 @@ overflows the library's recursive line handler. Everything raises `ImapError`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import re
 import ssl
@@ -82,8 +83,6 @@ def quote_mailbox(name: str) -> str:
     def flush() -> None:
         if pending:
             utf16 = "".join(pending).encode("utf-16-be")
-            import base64
-
             encoded = base64.b64encode(utf16).decode("ascii").rstrip("=").replace("/", ",")
             out.append(f"&{encoded}-")
             pending.clear()
@@ -287,30 +286,33 @@ class ImapConnection:
             await self._ok("NOOP", self._client.noop())
             return True
         idle = await self._run("IDLE", self._client.idle_start(timeout=idle_seconds + 5))
-        news = False
+        push = asyncio.ensure_future(self._client.wait_server_push(timeout=idle_seconds))
+        lost = asyncio.ensure_future(self.lost.wait())
         try:
-            push = asyncio.ensure_future(self._client.wait_server_push(timeout=idle_seconds))
-            lost = asyncio.ensure_future(self.lost.wait())
             done, _ = await asyncio.wait({push, lost}, return_when=asyncio.FIRST_COMPLETED)
-            lost.cancel()
             if push not in done:
-                push.cancel()
                 raise ImapError("connection lost during IDLE")
             try:
                 lines = push.result()
             except TimeoutError:
                 lines = []
-            news = any(
+            if any(isinstance(line, bytes) and line.startswith(b"BYE") for line in lines):
+                raise ImapError("server closed the connection during IDLE (BYE)")
+            return any(
                 isinstance(line, bytes) and (b"EXISTS" in line or b"EXPUNGE" in line)
                 for line in lines
             )
-            if any(isinstance(line, bytes) and line.startswith(b"BYE") for line in lines):
-                raise ImapError("server closed the connection during IDLE (BYE)")
         finally:
-            if self._client.has_pending_idle() and not self.lost.is_set():
-                self._client.idle_done()
+            push.cancel()
+            lost.cancel()
+            await self._leave_idle(idle)
+
+    async def _leave_idle(self, idle: Awaitable[Any] | None = None) -> None:
+        """Send DONE if IDLE is pending (RFC 2177: no other command is possible until then)."""
+        if self._client.has_pending_idle() and not self.lost.is_set():
+            self._client.idle_done()
+            if idle is not None:
                 await self._run("IDLE DONE", idle)
-        return news
 
     async def _sleep_unless_lost(self, seconds: float) -> None:
         try:
@@ -321,14 +323,17 @@ class ImapConnection:
         raise ImapError("connection lost")
 
     async def close(self) -> None:
-        """LOGOUT politely if we can; never raises."""
-        if self.lost.is_set():
-            return
-        try:
-            async with asyncio.timeout(min(self.timeout, 5)):
-                await self._client.logout()
-        except Exception as error:  # noqa: BLE001 - closing a broken connection may fail any way
-            log.debug("IMAP logout failed: %s", error)
+        """LOGOUT politely, then hang up; never raises."""
+        if not self.lost.is_set():
+            try:
+                async with asyncio.timeout(min(self.timeout, 5)):
+                    await self._client.logout()
+            except Exception as error:  # noqa: BLE001 - a broken connection may fail any way
+                log.debug("IMAP logout failed: %s", error)
+        self.abort()
+
+    def abort(self) -> None:
+        """Hang up at once (after an error or cancellation, when the state is unknown)."""
         transport = getattr(self._client.protocol, "transport", None)
         if transport is not None:
             transport.close()

@@ -23,7 +23,7 @@ from email.policy import compat32
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from reflector.store.db import Database
 from reflector.store.models import Message, RawMessage
