@@ -43,7 +43,9 @@ def check_templates(directory: Path) -> list[ConfigProblem]:
             env.parse(path.read_text(encoding="utf-8"))
         except TemplateSyntaxError as error:
             problems.append(
-                ConfigProblem(str(path), f"line {error.lineno}", None, f"a valid template ({error.message})")
+                ConfigProblem(
+                    str(path), f"line {error.lineno}", None, f"a valid template ({error.message})"
+                )
             )
         except UnicodeDecodeError as error:
             problems.append(ConfigProblem(str(path), "(file)", None, f"UTF-8 text ({error})"))

@@ -117,10 +117,11 @@ def run(
             service = Service(settings, database)
             if once:
                 report = await service.run_once()
+                counts = report.processed.counts
+                outcome = ", ".join(f"{n} {status}" for status, n in counts.most_common())
                 typer.echo(
-                    f"fetched {report.fetched}; processed "
-                    + (", ".join(f"{n} {s}" for s, n in sorted(report.processed.counts.items()))
-                       or "nothing")
+                    f"took in {report.fetched} new messages; "
+                    f"handled {report.processed.total}" + (f" ({outcome})" if outcome else "")
                 )
                 return
             stop = asyncio.Event()
@@ -218,11 +219,12 @@ def classify(
             raise _fail(f"{path}: {error.strerror}", EXIT_CONFIG) from error
         outcome = understand(raw, policy)
         verdict = outcome.verdict
-        result = {
+        reasons: list[str] = list(verdict.reasons) if verdict else [outcome.reason]
+        result: dict[str, Any] = {
             "file": str(path),
             "kind": verdict.kind.value if verdict else None,
             "confidence": verdict.confidence if verdict else 0.0,
-            "reasons": list(verdict.reasons) if verdict else [outcome.reason],
+            "reasons": reasons,
             "fields": verdict.fields if verdict else {},
             "status": outcome.status.value,
         }
@@ -231,7 +233,7 @@ def classify(
         else:
             typer.echo(
                 f"{path}: {result['kind'] or outcome.status.value} "
-                f"({result['confidence']:.2f}) — {'; '.join(result['reasons'])}"
+                f"({result['confidence']:.2f}) — {'; '.join(reasons)}"
             )
 
 
@@ -253,8 +255,7 @@ def list_messages(
 
     if status is not None and status not in {s.value for s in MessageStatus}:
         raise _fail(
-            f"--status {status!r}: expected one of "
-            + ", ".join(s.value for s in MessageStatus),
+            f"--status {status!r}: expected one of " + ", ".join(s.value for s in MessageStatus),
             EXIT_CONFIG,
         )
     settings = _settings(config, db)

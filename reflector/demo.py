@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from reflector.app import Service
 from reflector.config import load_settings
@@ -189,7 +190,9 @@ def scenario() -> tuple[list[bytes], list[bytes], list[bytes]]:
 
 
 async def _append(host: str, port: int, raws: list[bytes]) -> None:
-    conn = await ImapConnection.open(host, port, username="bot", password="secret", timeout=10)
+    conn = await ImapConnection.open(
+        host, port, username="bot", password="secret", command_timeout=10
+    )
     try:
         for raw in raws:
             await conn._ok("APPEND", conn._client.append(raw, mailbox="INBOX"))
@@ -214,7 +217,7 @@ async def _wait_until(db: Database, total: int, deadline: float) -> None:
             done = await session.scalar(
                 select(func.count())
                 .select_from(Message)
-                .where(Message.status != MessageStatus.RECEIVED.value)
+                .where(col(Message.status) != MessageStatus.RECEIVED.value)
             )
         if done is not None and done >= total:
             return
@@ -306,4 +309,3 @@ async def _until_interrupted() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-

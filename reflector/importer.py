@@ -1,7 +1,7 @@
 """`reflector import`: take in files (eml, directories, mbox, Maildir), then process them.
 
-    summary = await import_paths(db, policy, [Path("old-mail.mbox")], clock)
-    summary.as_dict()   # {"files": 1, "messages": 29, "received": 29, "duplicates": 0, ...}
+summary = await import_paths(db, policy, [Path("old-mail.mbox")], clock)
+summary.as_dict()   # {"files": 1, "messages": 29, "received": 29, "duplicates": 0, ...}
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from reflector.clock import Clock
 from reflector.mail.files import read_paths
@@ -41,7 +42,11 @@ class ImportSummary:
             "messages": self.messages,
             "received": self.received,
             "duplicates": self.duplicates,
-            **{s.value: self.statuses.get(s.value, 0) for s in MessageStatus if s.value != "received"},
+            **{
+                s.value: self.statuses.get(s.value, 0)
+                for s in MessageStatus
+                if s.value != "received"
+            },
         }
 
 
@@ -77,9 +82,9 @@ async def import_paths(
     async with db.read() as session:
         for start in range(0, len(new_pks), 500):
             rows = await session.execute(
-                select(Message.status, func.count())
-                .where(Message.id.in_(new_pks[start : start + 500]))  # type: ignore[union-attr]
-                .group_by(Message.status)
+                select(col(Message.status), func.count())
+                .where(col(Message.id).in_(new_pks[start : start + 500]))
+                .group_by(col(Message.status))
             )
             for status, count in rows.all():
                 summary.statuses[status] += count

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from reflector.store.db import Database
 from reflector.store.models import Message, RawMessage
@@ -45,9 +46,9 @@ async def process_pending(
         async with db.read() as session:
             pks = (
                 await session.scalars(
-                    select(Message.id)
-                    .where(Message.status == MessageStatus.RECEIVED.value)
-                    .order_by(Message.id)  # type: ignore[arg-type]
+                    select(col(Message.id))
+                    .where(col(Message.status) == MessageStatus.RECEIVED.value)
+                    .order_by(col(Message.id))
                     .limit(batch)
                 )
             ).all()
@@ -55,6 +56,7 @@ async def process_pending(
             break
         progressed = False
         for pk in pks:
+            assert pk is not None  # primary key
             if limit is not None and report.total >= limit:
                 break
             status = await _process_one(db, policy, pk, now)
@@ -71,7 +73,7 @@ async def _process_one(db: Database, policy: Policy, pk: int, now: datetime) -> 
     async with db.write() as session:
         message = await session.scalar(
             select(Message)
-            .where(Message.id == pk, Message.status == MessageStatus.RECEIVED.value)
+            .where(col(Message.id) == pk, col(Message.status) == MessageStatus.RECEIVED.value)
             .with_for_update(skip_locked=True)
         )
         if message is None:
@@ -93,11 +95,11 @@ async def _unless_duplicate(session: AsyncSession, message: Message, outcome: Ou
     if not message.message_id:
         return outcome
     earlier = await session.scalar(
-        select(Message.id)
+        select(col(Message.id))
         .where(
-            Message.message_id == message.message_id,
-            Message.id < message.id,  # type: ignore[operator]
-            Message.status != MessageStatus.RECEIVED.value,
+            col(Message.message_id) == message.message_id,
+            col(Message.id) < message.id,
+            col(Message.status) != MessageStatus.RECEIVED.value,
         )
         .limit(1)
     )

@@ -17,7 +17,7 @@ from reflector.classify import MeetingFacts, SiteFacts, Verdict, classify
 from reflector.config import Settings
 from reflector.errors import ParseError
 from reflector.mail.parse import ParsedMessage, parse
-from reflector.mail.screen import ScreenPolicy, Screening, screen
+from reflector.mail.screen import Screening, ScreenPolicy, screen
 from reflector.values import Kind, MessageStatus
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def policy_from_settings(settings: Settings) -> Policy:
 def understand(raw: bytes, policy: Policy) -> Outcome:
     try:
         return _understand(raw, policy)
-    except Exception as error:  # noqa: BLE001 - a bug must quarantine one message, not stop all
+    except Exception as error:
         log.exception("internal error while reading a message")
         return Outcome(
             MessageStatus.QUARANTINED,
@@ -98,10 +98,16 @@ def _understand(raw: bytes, policy: Policy) -> Outcome:
     verdict = classify(parsed, screening, policy.site)
     first = verdict.reasons[0] if verdict.reasons else ""
     if verdict.kind in IGNORED_KINDS:
-        return Outcome(MessageStatus.IGNORED, f"{verdict.kind}: {first}", parsed, screening, verdict)
+        return Outcome(
+            MessageStatus.IGNORED, f"{verdict.kind}: {first}", parsed, screening, verdict
+        )
     if verdict.kind is Kind.SPOOFED:
         return Outcome(
-            MessageStatus.QUARANTINED, f"possibly forged sender: {first}", parsed, screening, verdict
+            MessageStatus.QUARANTINED,
+            f"possibly forged sender: {first}",
+            parsed,
+            screening,
+            verdict,
         )
     if verdict.confidence < policy.hold_below:
         options = " or ".join(f"{k} ({s:.2f})" for k, s in verdict.candidates[:2])

@@ -24,12 +24,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from support.dovecot import Dovecot
-from support.postgres import PostgresServer
-from support.require import require
 
 from reflector.dev import SmtpSink, start_pymap
 from reflector.store.db import Database
+
+from support.dovecot import Dovecot
+from support.postgres import PostgresServer
+from support.require import require
 
 _user_numbers = itertools.count(1)
 
@@ -108,7 +109,9 @@ async def smtp_sink() -> AsyncIterator[SmtpSink]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A fresh database URL: a SQLite file, then (second run of the test) a PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'reflector.db'}"

@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
-from support.dovecot import Dovecot
-from support.imapclient import append_messages, flags_by_uid
+
+from reflector.demo import PASSWORD_ENV, config_text
+from reflector.dev import free_port, start_pymap
 
 from corpus import corpus_dir
 from factories import make_message
-from reflector.demo import PASSWORD_ENV, config_text
-from reflector.dev import free_port, start_pymap
+from support.dovecot import Dovecot
+from support.imapclient import append_messages, flags_by_uid
 
 REFLECTOR = [sys.executable, "-m", "reflector"]
 
@@ -80,7 +81,11 @@ def test_import_reads_eml_mbox_and_maildir(site: Path, tmp_path: Path) -> None:
     maildir.close()
 
     result = reflector(
-        "import", str(single), str(tmp_path / "two.mbox"), str(tmp_path / "Maildir"), "--json",
+        "import",
+        str(single),
+        str(tmp_path / "two.mbox"),
+        str(tmp_path / "Maildir"),
+        "--json",
         cwd=site,
     )
     assert result.returncode == 0, result.stderr
@@ -89,14 +94,22 @@ def test_import_reads_eml_mbox_and_maildir(site: Path, tmp_path: Path) -> None:
 
     listed = reflector("list", "messages", "--json", cwd=site)
     assert sorted(row["message_id"] for row in json.loads(listed.stdout)) == [
-        "e1@x.example", "e2@x.example", "e3@x.example", "e4@x.example",
+        "e1@x.example",
+        "e2@x.example",
+        "e3@x.example",
+        "e4@x.example",
     ]
 
 
 def test_list_show_and_status_filter(site: Path, tmp_path: Path) -> None:
     (tmp_path / "good.eml").write_bytes(make_message(message_id="<good@x.example>"))
     (tmp_path / "junk.eml").write_bytes(b"\x00\x01 not mail")
-    assert reflector("import", str(tmp_path / "good.eml"), str(tmp_path / "junk.eml"), cwd=site).returncode == 0
+    assert (
+        reflector(
+            "import", str(tmp_path / "good.eml"), str(tmp_path / "junk.eml"), cwd=site
+        ).returncode
+        == 0
+    )
 
     quarantined = reflector("list", "messages", "--status", "quarantined", "--csv", cwd=site)
     lines = quarantined.stdout.strip().splitlines()
@@ -126,10 +139,15 @@ def test_classify_prints_one_json_object_per_file_without_a_database(
     (tmp_path / "ooo.eml").write_bytes(
         make_message("Out of office", "Away.", headers={"Auto-Submitted": "auto-replied"})
     )
-    result = reflector("classify", str(tmp_path / "reg.eml"), str(tmp_path / "ooo.eml"), "--json", cwd=site)
+    result = reflector(
+        "classify", str(tmp_path / "reg.eml"), str(tmp_path / "ooo.eml"), "--json", cwd=site
+    )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [set(r) >= {"file", "kind", "confidence", "reasons", "fields"} for r in rows] == [True, True]
+    assert [set(r) >= {"file", "kind", "confidence", "reasons", "fields"} for r in rows] == [
+        True,
+        True,
+    ]
     assert [r["kind"] for r in rows] == ["registration", "auto-reply"]
     assert not (site / "reflector.db").exists()
 
@@ -138,7 +156,9 @@ def test_check_names_file_key_and_expectation(site: Path) -> None:
     ok = reflector("check", cwd=site)
     assert ok.returncode == 0 and "OK" in ok.stdout
     config = site / "config.toml"
-    config.write_text(config.read_text().replace('timezone = "Europe/Zurich"', 'timezone = "Europe/Geneva"', 1))
+    config.write_text(
+        config.read_text().replace('timezone = "Europe/Zurich"', 'timezone = "Europe/Geneva"', 1)
+    )
     bad = reflector("check", cwd=site)
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
@@ -151,12 +171,25 @@ def test_run_once_takes_in_the_mailbox_over_imap(site: Path) -> None:
     async def scenario() -> subprocess.CompletedProcess[str]:
         async with contextlib.AsyncExitStack() as stack:
             host, port = await start_pymap(stack)
-            await append_messages(host, port, "bot", "secret", [make_message(), make_message("LS from ETSI", "For: action")])
+            await append_messages(
+                host,
+                port,
+                "bot",
+                "secret",
+                [make_message(), make_message("LS from ETSI", "For: action")],
+            )
             config = site / "config.toml"
-            config.write_text(config_text(imap_port=port, smtp_port=free_port(), lmtp_port=free_port()))
+            config.write_text(
+                config_text(imap_port=port, smtp_port=free_port(), lmtp_port=free_port())
+            )
             proc = await asyncio.create_subprocess_exec(
-                *REFLECTOR, "run", "--once", cwd=site, env={**os.environ, PASSWORD_ENV: "secret"},
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                *REFLECTOR,
+                "run",
+                "--once",
+                cwd=site,
+                env={**os.environ, PASSWORD_ENV: "secret"},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
             out, err = await asyncio.wait_for(proc.communicate(), 60)
             flags = await flags_by_uid(host, port, "bot", "secret")
@@ -165,7 +198,7 @@ def test_run_once_takes_in_the_mailbox_over_imap(site: Path) -> None:
 
     result = asyncio.run(scenario())
     assert result.returncode == 0, result.stderr
-    assert "fetched 2; processed 2 processed" in result.stdout
+    assert "took in 2 new messages; handled 2 (2 processed)" in result.stdout
 
 
 @pytest.mark.dovecot
@@ -176,15 +209,21 @@ def test_sigkill_during_intake_loses_nothing_and_takes_nothing_twice(
     """A real `reflector run` killed with SIGKILL mid-intake, then restarted."""
     user, password = dovecot_user
     total = 1000
-    raws = [make_message(f"Input {i}", f"Body {i}", message_id=f"<k{i}@x.example>") for i in range(total)]
+    raws = [
+        make_message(f"Input {i}", f"Body {i}", message_id=f"<k{i}@x.example>")
+        for i in range(total)
+    ]
     asyncio.run(append_messages(dovecot.host, dovecot.port, user, password, raws))
     config = site / "config.toml"
     config.write_text(
-        config_text(imap_port=dovecot.port, smtp_port=free_port(), lmtp_port=free_port())
-        .replace('username = "bot"', f'username = "{user}"')
+        config_text(imap_port=dovecot.port, smtp_port=free_port(), lmtp_port=free_port()).replace(
+            'username = "bot"', f'username = "{user}"'
+        )
     )
     env = {**os.environ, PASSWORD_ENV: password}
-    proc = subprocess.Popen([*REFLECTOR, "run"], cwd=site, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*REFLECTOR, "run"], cwd=site, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(_seen(dovecot, user)) < 100:

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from factories import make_message, make_settings
 from reflector.pipeline import process_pending
 from reflector.store.db import Database
 from reflector.store.inbox import Incoming, ingest
 from reflector.store.models import Message
 from reflector.understand import Policy, policy_from_settings
 from reflector.values import Source
+
+from factories import make_message, make_settings
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -39,7 +40,9 @@ def policy(tmp_path: Path) -> Policy:
 
 
 async def _run(db: Database, policy: Policy, *raws: bytes) -> list[Message]:
-    await ingest(db, [Incoming(raw, Source.IMPORT, f"file:/m{i}") for i, raw in enumerate(raws)], NOW)
+    await ingest(
+        db, [Incoming(raw, Source.IMPORT, f"file:/m{i}") for i, raw in enumerate(raws)], NOW
+    )
     await process_pending(db, policy, NOW)
     async with db.read() as session:
         return list((await session.scalars(select(Message).order_by(Message.id))).all())  # type: ignore[arg-type]
@@ -90,9 +93,7 @@ async def test_a_second_copy_of_a_handled_message_is_filed_as_such(
     db: Database, policy: Policy
 ) -> None:
     to_us = make_message(message_id="<same@qtech.example>")
-    via_list = make_message(
-        message_id="<same@qtech.example>", headers={"X-Extra-Hop": "list copy"}
-    )
+    via_list = make_message(message_id="<same@qtech.example>", headers={"X-Extra-Hop": "list copy"})
     first, second = await _run(db, policy, to_us, via_list)
     assert first.status == "processed"
     assert second.status == "ignored"

@@ -41,7 +41,10 @@ def classify(
             evidence[rule.kind].append(f"{reason} [{rule.name}]")
     if not miss:
         return Verdict(
-            Kind.OTHER, NOTHING_MATCHED, ("no rule matched: filed as other",), {},
+            Kind.OTHER,
+            NOTHING_MATCHED,
+            ("no rule matched: filed as other",),
+            {},
             ((Kind.OTHER, NOTHING_MATCHED),),
         )
 

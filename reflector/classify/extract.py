@@ -17,7 +17,9 @@ _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|tr|wg|sv|答复|回复|转�
 _REVISION = re.compile(r"\b(?:rev(?:ision)?\.?\s*(\d+)|R(\d+)\b)", re.I)
 _URL = re.compile(r"https?://[^\s<>\"')]+")
 _DEADLINE = re.compile(r"^\s*deadline\s*:\s*(\d{4}-\d{2}-\d{2})", re.I | re.M)
-_MEETING_REF = re.compile(r"\bmeeting\s*(?:no\.?|#)?\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)\s+meeting", re.I)
+_MEETING_REF = re.compile(
+    r"\bmeeting\s*(?:no\.?|#)?\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)\s+meeting", re.I
+)
 
 
 def clean_subject(subject: str) -> str:

@@ -134,21 +134,47 @@ def _contribution_words(m: ParsedMessage, s: Screening, site: SiteFacts) -> str 
 
 RULES: tuple[Rule, ...] = (
     Rule("request-address", Kind.COMMAND, 0.8, "sent to the -request address", _to_request_address),
-    Rule("command-line", Kind.COMMAND, 0.7, "a short mail whose first line is a command",
-         _command_line),
-    Rule("own-list-copy", Kind.POST, 0.9, "a copy that came through our reflector",
-         _own_list_copy),
+    Rule(
+        "command-line",
+        Kind.COMMAND,
+        0.7,
+        "a short mail whose first line is a command",
+        _command_line,
+    ),
+    Rule("own-list-copy", Kind.POST, 0.9, "a copy that came through our reflector", _own_list_copy),
     Rule("to-reflector", Kind.POST, 0.5, "addressed to the reflector", _to_reflector),
-    Rule("registration-subject", Kind.REGISTRATION, 0.7, "subject speaks of registering",
-         _registration_subject),
-    Rule("registration-text", Kind.REGISTRATION, 0.4, "text speaks of registering",
-         _registration_body),
-    Rule("liaison-subject", Kind.LIAISON, 0.8, "subject names a liaison statement",
-         _liaison_subject),
-    Rule("liaison-for", Kind.LIAISON, 0.5, "has the For: line of a liaison statement",
-         _liaison_for),
-    Rule("document-attachment", Kind.CONTRIBUTION, 0.4, "carries a document file",
-         _document_attachment),
-    Rule("contribution-words", Kind.CONTRIBUTION, 0.5, "speaks of a contribution",
-         _contribution_words),
+    Rule(
+        "registration-subject",
+        Kind.REGISTRATION,
+        0.7,
+        "subject speaks of registering",
+        _registration_subject,
+    ),
+    Rule(
+        "registration-text",
+        Kind.REGISTRATION,
+        0.4,
+        "text speaks of registering",
+        _registration_body,
+    ),
+    Rule(
+        "liaison-subject", Kind.LIAISON, 0.8, "subject names a liaison statement", _liaison_subject
+    ),
+    Rule(
+        "liaison-for", Kind.LIAISON, 0.5, "has the For: line of a liaison statement", _liaison_for
+    ),
+    Rule(
+        "document-attachment",
+        Kind.CONTRIBUTION,
+        0.4,
+        "carries a document file",
+        _document_attachment,
+    ),
+    Rule(
+        "contribution-words",
+        Kind.CONTRIBUTION,
+        0.5,
+        "speaks of a contribution",
+        _contribution_words,
+    ),
 )

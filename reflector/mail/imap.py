@@ -20,11 +20,13 @@ import asyncio
 import logging
 import random
 import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from reflector.backoff import Backoff
 from reflector.clock import Clock, SystemClock
@@ -135,7 +137,7 @@ class ImapSource:
             s.port,
             username=s.username,
             password=s.password,
-            timeout=s.timeout_seconds,
+            command_timeout=s.timeout_seconds,
             ssl_context=self._ssl if s.tls == "implicit" else None,
         )
         try:
@@ -171,7 +173,8 @@ class ImapSource:
         async with self.db.write() as session:
             cursor = await session.scalar(
                 select(ImapCursor).where(
-                    ImapCursor.account == self.account, ImapCursor.mailbox == self.settings.mailbox
+                    col(ImapCursor.account) == self.account,
+                    col(ImapCursor.mailbox) == self.settings.mailbox,
                 )
             )
             if cursor is None:
@@ -242,10 +245,15 @@ class ImapSource:
         log.info("IMAP %s: took in %d new of %d", self.account, len(fresh), len(batch))
         return fresh, [uid for uid in batch if uid in bodies]
 
-    async def _advance(self, session, uidvalidity: int, last_uid: int, now) -> None:  # type: ignore[no-untyped-def]
+    async def _advance(
+        self, session: AsyncSession, uidvalidity: int, last_uid: int, now: datetime
+    ) -> None:
         await session.execute(
             update(ImapCursor)
-            .where(ImapCursor.account == self.account, ImapCursor.mailbox == self.settings.mailbox)
+            .where(
+                col(ImapCursor.account) == self.account,
+                col(ImapCursor.mailbox) == self.settings.mailbox,
+            )
             .values(uidvalidity=uidvalidity, last_uid=last_uid, updated_at=now)
         )
 
@@ -261,7 +269,7 @@ class ImapSource:
             return
         async with self.db.write() as session:
             await session.execute(
-                update(Message).where(Message.id.in_(message_pks)).values(imap_done=True)  # type: ignore[union-attr]
+                update(Message).where(col(Message.id).in_(message_pks)).values(imap_done=True)
             )
 
     async def _finish_pending(self, conn: ImapConnection, uidvalidity: int) -> None:
@@ -270,17 +278,23 @@ class ImapSource:
         async with self.db.read() as session:
             rows = (
                 await session.execute(
-                    select(Message.id, Message.imap_uid).where(
-                        Message.source_ref.startswith(prefix),  # type: ignore[union-attr]
-                        Message.imap_done.is_(False),  # type: ignore[attr-defined]
+                    select(col(Message.id), col(Message.imap_uid)).where(
+                        col(Message.source_ref).startswith(prefix),
+                        col(Message.imap_done).is_(False),
                     )
                 )
             ).all()
         if not rows:
             return
         log.info("IMAP %s: marking %d committed messages done", self.account, len(rows))
-        await self._mark_done(conn, [uid for _, uid in rows])
-        await self._set_done([pk for pk, _ in rows])
+        uids: list[int] = []
+        pks: list[int] = []
+        for pk, uid in rows:
+            assert pk is not None and uid is not None  # primary key; IMAP rows always have a UID
+            uids.append(uid)
+            pks.append(pk)
+        await self._mark_done(conn, uids)
+        await self._set_done(pks)
 
     async def _resync(self, conn: ImapConnection, state: MailboxState) -> int:
         """UIDVALIDITY changed: match by Message-ID, fetch only what we do not hold."""
@@ -296,7 +310,9 @@ class ImapSource:
                     set(
                         (
                             await session.scalars(
-                                select(Message.message_id).where(Message.message_id.in_(wanted))  # type: ignore[union-attr]
+                                select(col(Message.message_id)).where(
+                                    col(Message.message_id).in_(wanted)
+                                )
                             )
                         ).all()
                     )

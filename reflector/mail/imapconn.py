@@ -6,7 +6,7 @@ connection can leave a command (or IDLE) waiting forever (aioimaplib #110, #118)
 STORE go in chunks the caller keeps small (<= 200 UIDs), since a response of many lines
 overflows the library's recursive line handler. Everything raises `ImapError`.
 
-    conn = await ImapConnection.open("imap.example.org", 993, ssl_context=ctx, timeout=60,
+    conn = await ImapConnection.open("imap.example.org", 993, ssl_context=ctx, command_timeout=60,
                                      username="bot", password="...")
     state = await conn.select("INBOX")
     uids = await conn.uid_search(f"UID {last + 1}:*")
@@ -145,7 +145,7 @@ class ImapConnection:
         *,
         username: str,
         password: str,
-        timeout: float,
+        command_timeout: float,
         ssl_context: ssl.SSLContext | None = None,
     ) -> ImapConnection:
         lost = asyncio.Event()
@@ -153,13 +153,13 @@ class ImapConnection:
             client = aioimaplib.IMAP4(
                 host,
                 port,
-                timeout=timeout,
+                timeout=command_timeout,
                 ssl_context=ssl_context,
                 conn_lost_cb=lambda _exc: lost.set(),
             )
         except OSError as error:
             raise ImapError(f"cannot connect to {host}:{port}: {error}") from error
-        conn = cls(client, lost, timeout)
+        conn = cls(client, lost, command_timeout)
         await conn._run(f"connect to {host}:{port}", client.wait_hello_from_server())
         response = await conn._run("LOGIN", client.login(username, password))
         if response.result != "OK":
@@ -183,12 +183,7 @@ class ImapConnection:
         if task in done:
             try:
                 return task.result()
-            except (
-                aioimaplib.AioImapException,
-                OSError,
-                asyncio.TimeoutError,
-                ValueError,
-            ) as error:
+            except (TimeoutError, aioimaplib.AioImapException, OSError, ValueError) as error:
                 raise ImapError(f"{what} failed: {type(error).__name__}: {error}") from error
         task.cancel()
         if self.lost.is_set():
@@ -328,7 +323,7 @@ class ImapConnection:
             try:
                 async with asyncio.timeout(min(self.timeout, 5)):
                     await self._client.logout()
-            except Exception as error:  # noqa: BLE001 - a broken connection may fail any way
+            except Exception as error:
                 log.debug("IMAP logout failed: %s", error)
         self.abort()
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from reflector.store.db import Database
 from reflector.store.models import Message, RawMessage
@@ -64,7 +65,7 @@ def message_id_of(raw: bytes) -> str | None:
     """
     try:
         value = _HEADERS_ONLY.parsebytes(raw).get("Message-ID")
-    except Exception:  # noqa: BLE001 - a broken header block simply has no usable Message-ID
+    except Exception:
         return None
     if not value:
         return None
@@ -76,22 +77,22 @@ async def add_message(session: AsyncSession, incoming: Incoming, now: datetime) 
     """Store `incoming` (raw bytes + a `received` row) in the caller's transaction."""
     if incoming.source_ref is not None:
         found = await session.scalar(
-            select(Message.id).where(Message.source_ref == incoming.source_ref)
+            select(col(Message.id)).where(col(Message.source_ref) == incoming.source_ref)
         )
         if found is not None:
             return IngestResult(found, duplicate=True)
 
-    insert = sqlite_insert if session.bind.dialect.name == "sqlite" else pg_insert
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     await session.execute(
         insert(RawMessage)
         .values(sha256=incoming.sha256, size=len(incoming.raw), data=incoming.raw, stored_at=now)
         .on_conflict_do_nothing(index_elements=["sha256"])
     )
     raw_id = await session.scalar(
-        select(RawMessage.id).where(RawMessage.sha256 == incoming.sha256)
+        select(col(RawMessage.id)).where(col(RawMessage.sha256) == incoming.sha256)
     )
     assert raw_id is not None  # inserted above or already there
-    found = await session.scalar(select(Message.id).where(Message.raw_id == raw_id))
+    found = await session.scalar(select(col(Message.id)).where(col(Message.raw_id) == raw_id))
     if found is not None:
         return IngestResult(found, duplicate=True)
 
@@ -118,13 +119,13 @@ async def add_message(session: AsyncSession, incoming: Incoming, now: datetime) 
             fields={},
         )
         .on_conflict_do_nothing()
-        .returning(Message.id)
+        .returning(col(Message.id))
     )
     if inserted is not None:
         return IngestResult(inserted, duplicate=False)
     found = await session.scalar(
-        select(Message.id).where(
-            (Message.raw_id == raw_id) | (Message.source_ref == incoming.source_ref)
+        select(col(Message.id)).where(
+            (col(Message.raw_id) == raw_id) | (col(Message.source_ref) == incoming.source_ref)
         )
     )
     assert found is not None

@@ -18,7 +18,6 @@ from sqlmodel import Field, SQLModel
 
 from reflector.store.types import UTCDateTime, json_type
 
-
 # Named constraints, so later migrations can drop or alter them (SQLite batch mode needs names).
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from reflector.store.db import Database
 from reflector.store.models import Message, RawMessage
@@ -32,9 +33,9 @@ async def list_messages(
     db: Database, *, status: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """Newest first, optionally only one status."""
-    query = select(Message).order_by(Message.id.desc()).limit(limit)  # type: ignore[union-attr]
+    query = select(Message).order_by(col(Message.id).desc()).limit(limit)
     if status is not None:
-        query = query.where(Message.status == status)
+        query = query.where(col(Message.status) == status)
     async with db.read() as session:
         return [_row(m) for m in (await session.scalars(query)).all()]
 
@@ -62,12 +63,14 @@ async def find_message(db: Database, ref: str) -> tuple[Message, RawMessage] | N
     """By Message-ID (angle brackets optional) or by row number written `#12` or `12`."""
     cleaned = ref.strip().strip("<>").strip()
     async with db.read() as session:
-        query = select(Message).where(Message.message_id == cleaned).order_by(Message.id)  # type: ignore[arg-type]
+        query = select(Message).where(col(Message.message_id) == cleaned).order_by(col(Message.id))
         number = cleaned.lstrip("#")
         if number.isdigit():
-            query = select(Message).where(
-                (Message.id == int(number)) | (Message.message_id == cleaned)
-            ).order_by(Message.id)  # type: ignore[arg-type]
+            query = (
+                select(Message)
+                .where((col(Message.id) == int(number)) | (col(Message.message_id) == cleaned))
+                .order_by(col(Message.id))
+            )
         message = (await session.scalars(query.limit(1))).first()
         if message is None:
             return None

@@ -13,19 +13,22 @@ import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from factories import make_message, make_settings
 from sqlalchemy import func, select
-from support.dovecot import Dovecot
-from support.imapclient import CuttingProxy, append_messages, flags_by_uid
 
 from reflector.backoff import Backoff
 from reflector.dev import start_pymap
 from reflector.errors import ImapError
 from reflector.mail.imap import ImapSource
+from reflector.mail.imapconn import ImapConnection
 from reflector.store.db import Database
 from reflector.store.models import Message
+
+from factories import make_message, make_settings
+from support.dovecot import Dovecot
+from support.imapclient import CuttingProxy, append_messages, flags_by_uid
 
 
 @dataclass(frozen=True)
@@ -208,12 +211,19 @@ async def test_run_reconnects_after_the_connection_drops(
     async with CuttingProxy(account.host, account.port, cut_after=8_000) as proxy:
         source = source_for(account, sqlite_db, tmp_path, port=proxy.port, timeout_seconds=5)
         source._backoff = Backoff(base=0.05, cap=0.1)
+        taken, all_in = 0, asyncio.Event()
+
+        def count(n: int) -> None:
+            nonlocal taken
+            taken += n
+            if taken >= 40:
+                all_in.set()
+
+        source.on_ingest = count
         stop = asyncio.Event()
         runner = asyncio.create_task(source.run(stop))
         try:
-            async with asyncio.timeout(20):
-                while len(await stored_message_ids(sqlite_db)) < 40:
-                    await asyncio.sleep(0.1)
+            await asyncio.wait_for(all_in.wait(), 20)
         finally:
             stop.set()
             runner.cancel()
@@ -254,8 +264,12 @@ async def test_implicit_tls_against_dovecot(
     settings = make_settings(
         tmp_path,
         imap=dict(
-            enabled=True, host="127.0.0.1", port=dovecot.tls_port, tls="implicit",
-            username=user, password=password,
+            enabled=True,
+            host="127.0.0.1",
+            port=dovecot.tls_port,
+            tls="implicit",
+            username=user,
+            password=password,
         ),
     )
     context = ssl.create_default_context(cafile=str(dovecot.cafile))
@@ -265,3 +279,31 @@ async def test_implicit_tls_against_dovecot(
     untrusting = ImapSource(settings.imap, sqlite_db)  # the system CAs do not know this cert
     with pytest.raises(ImapError):
         await untrusting.sync_once()
+
+
+async def test_without_idle_the_mailbox_is_polled(
+    account: Account, sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that does not offer IDLE (RFC 2177) is polled every `poll_seconds`."""
+    real_open = ImapConnection.open
+
+    async def open_without_idle(*args: Any, **kwargs: Any) -> ImapConnection:
+        conn = await real_open(*args, **kwargs)
+        conn.capabilities = conn.capabilities - {"IDLE"}
+        return conn
+
+    monkeypatch.setattr(ImapConnection, "open", open_without_idle)
+    arrived = asyncio.Event()
+    source = source_for(account, sqlite_db, tmp_path, poll_seconds=1)
+    source.on_ingest = lambda _n: arrived.set()
+    stop = asyncio.Event()
+    runner = asyncio.create_task(source.run(stop))
+    try:
+        await asyncio.sleep(0.3)  # connected, nothing to take in, polling
+        await account.append(messages(1))
+        await asyncio.wait_for(arrived.wait(), 5)
+    finally:
+        stop.set()
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+    assert await stored_message_ids(sqlite_db) == ["m0@qtech.example"]

@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
-from support.postgres import PostgresServer
 
-from factories import REFLECTOR, SECRETARIAT, make_message
 from reflector.mail.lmtp import IngestHandler, start_lmtp_server
 from reflector.store.db import Database
 from reflector.store.models import Message
+
+from factories import REFLECTOR, SECRETARIAT, make_message
+from support.postgres import PostgresServer
 
 
 async def _serve(db: Database, limit: int = 1_000_000) -> AsyncIterator[int]:
@@ -88,10 +89,14 @@ async def _stored(db: Database) -> int:
         return int(await session.scalar(select(func.count()).select_from(Message)) or 0)
 
 
-async def test_each_accepted_recipient_gets_its_own_reply(lmtp_port: int, sqlite_db: Database) -> None:
+async def test_each_accepted_recipient_gets_its_own_reply(
+    lmtp_port: int, sqlite_db: Database
+) -> None:
     client = await RawLmtp.connect(lmtp_port)
     replies = await client.deliver(
-        "maria@qtech.example", [SECRETARIAT, "stranger@sdo-coord.example", REFLECTOR], make_message()
+        "maria@qtech.example",
+        [SECRETARIAT, "stranger@sdo-coord.example", REFLECTOR],
+        make_message(),
     )
     await client.close()
     assert replies[0].startswith("250")  # MAIL
@@ -135,7 +140,9 @@ async def test_long_lines_are_accepted_and_oversized_mail_refused(sqlite_db: Dat
     async for port in _serve(sqlite_db, limit=50_000):
         client = await RawLmtp.connect(port)
         long_line = make_message(body="x" * 5000)
-        assert (await client.deliver("a@qtech.example", [SECRETARIAT], long_line))[-1].startswith("250")
+        assert (await client.deliver("a@qtech.example", [SECRETARIAT], long_line))[-1].startswith(
+            "250"
+        )
         huge = make_message(body=("y" * 70 + "\n") * 2000)
         replies = await client.deliver("a@qtech.example", [SECRETARIAT], huge)
         assert replies[-1].startswith("552")

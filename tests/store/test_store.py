@@ -105,7 +105,9 @@ async def test_a_received_row_keeps_the_bytes_and_the_envelope(db: Database) -> 
 async def test_datetimes_come_back_in_utc(db: Database) -> None:
     zurich_morning = datetime(2026, 3, 29, 9, 0, tzinfo=timezone(timedelta(hours=2)))
     async with db.write() as session:
-        session.add(ImapCursor(account="a", mailbox="INBOX", uidvalidity=1, updated_at=zurich_morning))
+        session.add(
+            ImapCursor(account="a", mailbox="INBOX", uidvalidity=1, updated_at=zurich_morning)
+        )
     async with db.read() as session:
         cursor = await session.scalar(select(ImapCursor))
     assert cursor is not None
@@ -117,7 +119,9 @@ async def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         async with db.write() as session:
             session.add(
-                ImapCursor(account="a", mailbox="INBOX", uidvalidity=1, updated_at=datetime(2026, 1, 1))
+                ImapCursor(
+                    account="a", mailbox="INBOX", uidvalidity=1, updated_at=datetime(2026, 1, 1)
+                )
             )
 
 
@@ -125,7 +129,10 @@ async def test_uids_above_two_to_the_31_fit(db: Database) -> None:
     async with db.write() as session:
         session.add(
             ImapCursor(
-                account="a", mailbox="INBOX", uidvalidity=4_294_967_295, last_uid=4_294_967_290,
+                account="a",
+                mailbox="INBOX",
+                uidvalidity=4_294_967_295,
+                last_uid=4_294_967_290,
                 updated_at=NOW,
             )
         )

@@ -93,7 +93,9 @@ async def flags_by_uid(
             for line in response.lines:
                 if isinstance(line, bytes) and (uid := re.search(rb"UID (\d+)", line)):
                     names = re.search(rb"FLAGS \(([^)]*)\)", line)
-                    flags[int(uid.group(1))] = set(names.group(1).decode().split()) if names else set()
+                    flags[int(uid.group(1))] = (
+                        set(names.group(1).decode().split()) if names else set()
+                    )
         return flags
 
 
@@ -129,7 +131,9 @@ class CuttingProxy:
         server_r, server_w = await asyncio.open_connection(*self.target)
         self._writers.update((client_w, server_w))
 
-        async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, count: bool) -> None:
+        async def pump(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, count: bool
+        ) -> None:
             try:
                 while data := await reader.read(4096):
                     if count and self.cut_after is not None:

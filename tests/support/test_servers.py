@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import socket
 import ssl
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from email.message import EmailMessage
 
 import aioimaplib
 import aiosmtplib
 import pytest
-from support.dovecot import Dovecot, DovecotError
-from support.postgres import PostgresServer
-from support.imapclient import TIMEOUT, fetch_bodies, imap, uidvalidity
-from support.require import require
 
 from reflector.dev import SmtpSink, free_port, start_pymap
 from reflector.errors import ReflectorError
 
+from support.dovecot import Dovecot, DovecotError
+from support.imapclient import TIMEOUT, fetch_bodies, imap, uidvalidity
+from support.postgres import PostgresServer
+from support.require import require
 
 MESSAGES = [
     b"From: alice@example.org\r\nTo: bot@example.org\r\nSubject: one\r\n\r\nfirst\r\n",

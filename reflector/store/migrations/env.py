@@ -7,7 +7,7 @@ alembic.ini at the repository root points here and supplies a sync URL.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection, engine_from_config, pool
 from sqlmodel import SQLModel
 
 import reflector.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -16,7 +16,7 @@ config = context.config
 target_metadata = SQLModel.metadata
 
 
-def run_with(connection) -> None:  # type: ignore[no-untyped-def]
+def run_with(connection: Connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table instead.
     context.configure(
         connection=connection,
