@@ -11,6 +11,7 @@ early when intake has stored something, and a periodic pass catches anything els
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from dataclasses import dataclass
@@ -113,8 +114,9 @@ class Service:
             except StoreError as error:
                 delay = backoff.next_delay()
                 log.warning("processing paused: %s; retrying in %.1f s", error, delay)
-            try:
+            except Exception:  # a bug must not stop processing silently: log it and go on
+                delay = backoff.next_delay()
+                log.exception("processing failed unexpectedly; retrying in %.1f s", delay)
+            with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
-            except TimeoutError:
-                pass

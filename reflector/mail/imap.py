@@ -17,6 +17,7 @@ so nothing is processed twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import ssl
@@ -119,13 +120,17 @@ class ImapSource:
                         )
                         await self._sync(conn)
             except (ImapError, StoreError) as error:
-                delay = self._backoff.next_delay()
-                log.warning("IMAP %s: %s; retrying in %.1f s", self.account, error, delay)
-                try:
-                    async with asyncio.timeout(delay):
-                        await stop.wait()
-                except TimeoutError:
-                    pass
+                await self._back_off(stop, str(error))
+            except Exception:  # a bug must not end intake silently: log it loudly and go on
+                log.exception("IMAP %s: unexpected error", self.account)
+                await self._back_off(stop, "unexpected error (traceback above)")
+
+    async def _back_off(self, stop: asyncio.Event, why: str) -> None:
+        delay = self._backoff.next_delay()
+        log.warning("IMAP %s: %s; retrying in %.1f s", self.account, why, delay)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await stop.wait()
 
     # -- one connection ---------------------------------------------------------------------
 
@@ -200,7 +205,7 @@ class ImapSource:
         for chunk in chunked(uids, CHUNK):
             sizes = await conn.fetch_sizes(chunk)
             for batch in batches_by_size(chunk, sizes, BODY_BATCH, BODY_BATCH_BYTES):
-                bodies = await conn.fetch_bodies(batch)
+                bodies = await conn.fetch_bodies(batch, sum(sizes.get(u, 0) for u in batch))
                 fresh, done = await self._commit(state, batch, bodies, set_cursor=set_cursor)
                 new += len(fresh)
                 if done:

@@ -32,6 +32,7 @@ from reflector.errors import ImapError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+MIN_BYTES_PER_SECOND = 50_000  # slowest link we wait for when fetching big messages
 _FETCH_START = re.compile(rb"^\d+ FETCH \(")
 _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
@@ -170,14 +171,18 @@ class ImapConnection:
         conn.capabilities = frozenset(c.upper() for c in client.protocol.capabilities)
         return conn
 
-    async def _run(self, what: str, awaitable: Awaitable[T]) -> T:
+    async def _run(self, what: str, awaitable: Awaitable[T], limit: float | None = None) -> T:
         """Await one command under the timeout, failing fast if the connection drops."""
+        limit = self.timeout if limit is None else limit
         task = asyncio.ensure_future(awaitable)
         lost = asyncio.ensure_future(self.lost.wait())
         try:
             done, _ = await asyncio.wait(
-                {task, lost}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED
+                {task, lost}, timeout=limit, return_when=asyncio.FIRST_COMPLETED
             )
+        except asyncio.CancelledError:
+            task.cancel()  # do not leave a command running on a connection being abandoned
+            raise
         finally:
             lost.cancel()
         if task in done:
@@ -188,10 +193,10 @@ class ImapConnection:
         task.cancel()
         if self.lost.is_set():
             raise ImapError(f"{what}: connection lost")
-        raise ImapError(f"{what}: no answer within {self.timeout:g} s")
+        raise ImapError(f"{what}: no answer within {limit:g} s")
 
-    async def _ok(self, what: str, awaitable: Awaitable[Any]) -> Any:
-        response = await self._run(what, awaitable)
+    async def _ok(self, what: str, awaitable: Awaitable[Any], limit: float | None = None) -> Any:
+        response = await self._run(what, awaitable, limit)
         if response.result != "OK":
             raise ImapError(f"{what} answered {response.result}: {_last_text(response)}")
         return response
@@ -230,10 +235,16 @@ class ImapConnection:
         )
         return parse_fetch(response.lines, _SIZE)
 
-    async def fetch_bodies(self, uids: Sequence[int]) -> dict[int, bytes]:
-        """The raw messages, exactly as stored; BODY.PEEK leaves \\Seen alone (RFC 3501 s.6.4.5)."""
+    async def fetch_bodies(self, uids: Sequence[int], total_bytes: int = 0) -> dict[int, bytes]:
+        """The raw messages, exactly as stored; BODY.PEEK leaves \\Seen alone (RFC 3501 s.6.4.5).
+
+        The time limit grows with `total_bytes` (at 50 kB/s), so big mail on a slow link is not
+        cut off and retried forever.
+        """
         response = await self._ok(
-            "UID FETCH BODY.PEEK[]", self._client.uid("fetch", uid_set(uids), "(UID BODY.PEEK[])")
+            "UID FETCH BODY.PEEK[]",
+            self._client.uid("fetch", uid_set(uids), "(UID BODY.PEEK[])"),
+            limit=self.timeout + total_bytes / MIN_BYTES_PER_SECOND,
         )
         return parse_fetch(response.lines)
 
