@@ -1,6 +1,6 @@
 """Bytes -> ParsedMessage (pure: no I/O, never raises on malformed MIME).
 
-CONTRACT (written first; the implementation fills it in):
+Usage:
 
     parse(raw: bytes, *, max_bytes: int | None = None) -> ParsedMessage
         raises ParseError(reason) only when the bytes are not a message at all

@@ -1,6 +1,6 @@
 """Screening: is this mail something we must never answer, or must not trust? (pure)
 
-CONTRACT (written first; the implementation fills it in):
+Usage:
 
     screen(message: ParsedMessage, policy: ScreenPolicy) -> Screening
 
