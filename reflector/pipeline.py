@@ -70,6 +70,18 @@ async def process_pending(
 
 
 async def _process_one(db: Database, policy: Policy, pk: int, now: datetime) -> str | None:
+    # Understand first, outside any write transaction: on SQLite a write transaction holds the
+    # one write lock, and intake must not wait while a big message is parsed.
+    async with db.read() as session:
+        raw = await session.scalar(
+            select(col(RawMessage.data))
+            .join(Message, col(Message.raw_id) == col(RawMessage.id))
+            .where(col(Message.id) == pk, col(Message.status) == MessageStatus.RECEIVED.value)
+        )
+    if raw is None:
+        return None  # already taken by another worker
+    outcome = understand(raw, policy)
+
     async with db.write() as session:
         message = await session.scalar(
             select(Message)
@@ -77,13 +89,9 @@ async def _process_one(db: Database, policy: Policy, pk: int, now: datetime) -> 
             .with_for_update(skip_locked=True)
         )
         if message is None:
-            return None
-        raw = await session.get(RawMessage, message.raw_id)
-        assert raw is not None  # raw_id is a foreign key
-        outcome = understand(raw.data, policy)
+            return None  # another worker finished it meanwhile
         outcome = await _unless_duplicate(session, message, outcome)
         _apply(message, outcome, now)
-        session.add(message)
     log.info("message #%d <%s>: %s — %s", pk, message.message_id, outcome.status, outcome.reason)
     return outcome.status.value
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reflector.pipeline import process_pending
 from reflector.store.db import Database
@@ -135,3 +136,19 @@ async def test_processing_again_changes_nothing(db: Database, policy: Policy) ->
     await _run(db, policy, make_message(), DSN)
     report = await process_pending(db, policy, NOW)
     assert report.total == 0
+
+
+async def test_three_workers_process_each_message_exactly_once(
+    db: Database, policy: Policy
+) -> None:
+    raws = [make_message(f"Registration {i}", message_id=f"<w{i}@x.example>") for i in range(60)]
+    await ingest(db, [Incoming(raw, Source.LMTP) for raw in raws], NOW)
+    reports = await asyncio.gather(*(process_pending(db, policy, NOW, batch=10) for _ in range(3)))
+    assert sum(r.total for r in reports) == 60
+    handled = [pk for r in reports for pk in r.message_pks]
+    assert len(handled) == len(set(handled)) == 60
+    async with db.read() as session:
+        left = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.status == "received")
+        )
+    assert left == 0
