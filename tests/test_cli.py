@@ -254,3 +254,69 @@ def _stored_ids(site: Path) -> list[str]:
     listed = reflector("list", "messages", "--json", "--limit", "100000", cwd=site)
     assert listed.returncode == 0, listed.stderr
     return [row["message_id"] for row in json.loads(listed.stdout)]
+
+
+def test_run_serves_imap_and_lmtp_and_stops_cleanly_on_sigterm(site: Path) -> None:
+    """The long-running service: mail by IMAP (IDLE) and LMTP is processed; SIGTERM ends it."""
+
+    async def scenario() -> tuple[int, list[dict[str, str]]]:
+        async with contextlib.AsyncExitStack() as stack:
+            host, port = await start_pymap(stack)
+            lmtp_port = free_port()
+            (site / "config.toml").write_text(
+                config_text(imap_port=port, smtp_port=free_port(), lmtp_port=lmtp_port)
+            )
+            proc = await asyncio.create_subprocess_exec(
+                *REFLECTOR,
+                "run",
+                cwd=site,
+                env={**os.environ, PASSWORD_ENV: "secret"},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            try:
+                await append_messages(
+                    host, port, "bot", "secret", [make_message(message_id="<i1@x.example>")]
+                )
+                await _lmtp_send(
+                    lmtp_port,
+                    make_message("LS from IEEE", "For: information", message_id="<l1@x.example>"),
+                )
+                rows: list[dict[str, str]] = []
+                for _ in range(100):
+                    rows = await asyncio.to_thread(_rows, site)
+                    if len(rows) == 2 and all(r["status"] != "received" for r in rows):
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(proc.wait(), 15)
+            return proc.returncode or 0, rows
+
+    code, rows = asyncio.run(scenario())
+    assert code == 0
+    assert sorted((r["message_id"], r["source"], r["status"]) for r in rows) == [
+        ("i1@x.example", "imap", "processed"),
+        ("l1@x.example", "lmtp", "processed"),
+    ]
+
+
+async def _lmtp_send(port: int, raw: bytes) -> None:
+    import smtplib
+
+    def send() -> None:
+        for _ in range(50):  # the service may still be starting
+            try:
+                with smtplib.LMTP("127.0.0.1", port) as client:
+                    client.sendmail("a@x.example", ["qkdn-secretariat@sdo-coord.example"], raw)
+                    return
+            except ConnectionRefusedError:
+                time.sleep(0.1)
+        raise AssertionError("the LMTP port never opened")
+
+    await asyncio.to_thread(send)
+
+
+def _rows(site: Path) -> list[dict[str, str]]:
+    listed = reflector("list", "messages", "--json", cwd=site)
+    return json.loads(listed.stdout) if listed.returncode == 0 else []
