@@ -1,8 +1,11 @@
 """The processing loop: take `received` messages through understand() to their status.
 
-Each message is decided and saved in its own transaction, so a crash leaves every message
+Messages are handled in small batches, oldest first. Each batch is first understood outside any
+transaction (on SQLite a write transaction holds the one write lock, and intake must not wait
+while big messages are parsed), then saved in one transaction. A crash leaves every message
 either untouched (`received`, done again on restart) or finished. Several workers may run on
-PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED.
+PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED, and a row another worker finished
+meanwhile is left alone.
 
     report = await process_pending(db, policy, now=clock.now())
     report.counts   # {"processed": 3, "ignored": 1}
@@ -10,12 +13,14 @@ PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -25,6 +30,10 @@ from reflector.understand import Outcome, Policy, understand
 from reflector.values import MessageStatus
 
 log = logging.getLogger(__name__)
+
+BATCH = 50  # messages per transaction
+BATCH_BYTES = 32 * 1024 * 1024  # ... unless they are big: raw bytes held in memory at once
+_RECEIVED = MessageStatus.RECEIVED.value
 
 
 @dataclass
@@ -38,84 +47,121 @@ class ProcessReport:
 
 
 async def process_pending(
-    db: Database, policy: Policy, now: datetime, *, limit: int | None = None, batch: int = 200
+    db: Database, policy: Policy, now: datetime, *, limit: int | None = None, batch: int = BATCH
 ) -> ProcessReport:
     """Process every `received` message (up to `limit`), oldest first; returns what happened."""
     report = ProcessReport()
+    after = 0  # rows up to here were looked at in this call (finished, or taken by another worker)
     while limit is None or report.total < limit:
+        room = 4 * batch if limit is None else min(4 * batch, limit - report.total)
         async with db.read() as session:
-            pks = (
-                await session.scalars(
-                    select(col(Message.id))
-                    .where(col(Message.status) == MessageStatus.RECEIVED.value)
+            pending = (
+                await session.execute(
+                    select(col(Message.id), col(RawMessage.size))
+                    .join(RawMessage, col(RawMessage.id) == col(Message.raw_id))
+                    .where(col(Message.status) == _RECEIVED, col(Message.id) > after)
                     .order_by(col(Message.id))
-                    .limit(batch)
+                    .limit(room)
                 )
             ).all()
-        if not pks:
+        if not pending:
             break
-        progressed = False
-        for pk in pks:
-            assert pk is not None  # primary key
-            if limit is not None and report.total >= limit:
-                break
-            status = await _process_one(db, policy, pk, now)
-            if status is not None:
-                progressed = True
+        rows = [(pk, size) for pk, size in pending if pk is not None]  # ids are never NULL
+        for group in _groups(rows, batch, BATCH_BYTES):
+            for pk, status in await _process_batch(db, policy, group, now):
                 report.counts[status] += 1
                 report.message_pks.append(pk)
-        if not progressed:
-            break  # every row was taken by another worker
+        after = rows[-1][0]
     return report
 
 
-async def _process_one(db: Database, policy: Policy, pk: int, now: datetime) -> str | None:
-    # Understand first, outside any write transaction: on SQLite a write transaction holds the
-    # one write lock, and intake must not wait while a big message is parsed.
+def _groups(rows: Sequence[tuple[int, int]], count: int, size: int) -> Iterator[list[int]]:
+    group: list[int] = []
+    total = 0
+    for pk, nbytes in rows:
+        if group and (len(group) >= count or total + nbytes > size):
+            yield group
+            group, total = [], 0
+        group.append(pk)
+        total += nbytes
+    if group:
+        yield group
+
+
+async def _process_batch(
+    db: Database, policy: Policy, pks: list[int], now: datetime
+) -> list[tuple[int, str]]:
     async with db.read() as session:
-        raw = await session.scalar(
-            select(col(RawMessage.data))
-            .join(Message, col(Message.raw_id) == col(RawMessage.id))
-            .where(col(Message.id) == pk, col(Message.status) == MessageStatus.RECEIVED.value)
-        )
-    if raw is None:
-        return None  # already taken by another worker
-    outcome = understand(raw, policy)
+        raws = (
+            await session.execute(
+                select(col(Message.id), col(RawMessage.data))
+                .join(RawMessage, col(RawMessage.id) == col(Message.raw_id))
+                .where(col(Message.id).in_(pks), col(Message.status) == _RECEIVED)
+            )
+        ).all()
+    outcomes: dict[int, Outcome] = {}
+    for pk, data in raws:
+        assert pk is not None  # a primary key
+        outcomes[pk] = understand(data, policy)
+        await asyncio.sleep(0)  # pure CPU work: let intake and IDLE run in between
+    del raws
 
+    done: list[tuple[int, str]] = []
     async with db.write() as session:
-        message = await session.scalar(
-            select(Message)
-            .where(col(Message.id) == pk, col(Message.status) == MessageStatus.RECEIVED.value)
-            .with_for_update(skip_locked=True)
-        )
-        if message is None:
-            return None  # another worker finished it meanwhile
-        outcome = await _unless_duplicate(session, message, outcome)
-        _apply(message, outcome, now)
-    log.info("message #%d <%s>: %s — %s", pk, message.message_id, outcome.status, outcome.reason)
-    return outcome.status.value
+        claimed = (
+            await session.scalars(
+                select(Message)
+                .where(col(Message.id).in_(list(outcomes)), col(Message.status) == _RECEIVED)
+                .order_by(col(Message.id))
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        earlier = await _handled_message_ids(session, claimed)
+        for message in claimed:
+            assert message.id is not None
+            outcome = _unless_duplicate(message, outcomes[message.id], earlier)
+            _apply(message, outcome, now)
+            done.append((message.id, outcome.status.value))
+            log.info(
+                "message #%d <%s>: %s — %s",
+                message.id,
+                message.message_id,
+                outcome.status,
+                outcome.reason,
+            )
+    return done
 
 
-async def _unless_duplicate(session: AsyncSession, message: Message, outcome: Outcome) -> Outcome:
-    """A second delivery of a message already handled (e.g. To us and Cc the list) is filed."""
-    if outcome.status not in (MessageStatus.PROCESSED, MessageStatus.HELD):
-        return outcome
-    if not message.message_id:
-        return outcome
-    earlier = await session.scalar(
-        select(col(Message.id))
-        .where(
-            col(Message.message_id) == message.message_id,
-            col(Message.id) < message.id,
-            col(Message.status) != MessageStatus.RECEIVED.value,
-        )
-        .limit(1)
+async def _handled_message_ids(
+    session: AsyncSession, messages: Sequence[Message]
+) -> dict[str, int]:
+    """Message-ID -> the first row already handled with it (for duplicate deliveries)."""
+    wanted = sorted({m.message_id for m in messages if m.message_id})
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(col(Message.message_id), func.min(col(Message.id)))
+        .where(col(Message.message_id).in_(wanted), col(Message.status) != _RECEIVED)
+        .group_by(col(Message.message_id))
     )
-    if earlier is None:
+    return {mid: pk for mid, pk in rows if mid is not None and pk is not None}
+
+
+def _unless_duplicate(message: Message, outcome: Outcome, earlier: dict[str, int]) -> Outcome:
+    """A second delivery of a message already handled (e.g. To us and Cc the list) is filed.
+
+    `earlier` is updated, so that two copies within one batch are recognised too.
+    """
+    mid = message.message_id
+    if outcome.status not in (MessageStatus.PROCESSED, MessageStatus.HELD) or not mid:
+        return outcome
+    first = earlier.get(mid)
+    if first is None or first >= (message.id or 0):
+        earlier.setdefault(mid, message.id or 0)
         return outcome
     return Outcome(
         MessageStatus.IGNORED,
-        f"another copy of message #{earlier} (same Message-ID), already handled",
+        f"another copy of message #{first} (same Message-ID), already handled",
         outcome.parsed,
         outcome.screening,
         outcome.verdict,

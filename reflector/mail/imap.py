@@ -35,7 +35,7 @@ from reflector.config import ImapSettings
 from reflector.errors import ImapError, StoreError
 from reflector.mail.imapconn import ImapConnection, MailboxState
 from reflector.store.db import Database
-from reflector.store.inbox import Incoming, add_message, message_id_of
+from reflector.store.inbox import Incoming, add_messages, message_id_of
 from reflector.store.models import ImapCursor, Message
 from reflector.values import Source
 
@@ -225,26 +225,21 @@ class ImapSource:
     ) -> tuple[list[int], list[int]]:
         """One transaction: the batch's messages and (optionally) the cursor past it."""
         now = self.clock.now()
-        fresh: list[int] = []
+        taken = [
+            Incoming(
+                raw=bodies[uid],
+                source=Source.IMAP,
+                source_ref=self._source_ref(state.uidvalidity, uid),
+                imap_mailbox=self.settings.mailbox,
+                imap_uidvalidity=state.uidvalidity,
+                imap_uid=uid,
+            )
+            for uid in batch
+            if uid in bodies  # a UID missing here was expunged between SEARCH and FETCH
+        ]
         async with self.db.write() as session:
-            for uid in batch:
-                raw = bodies.get(uid)
-                if raw is None:
-                    continue  # expunged by someone else between SEARCH and FETCH
-                result = await add_message(
-                    session,
-                    Incoming(
-                        raw=raw,
-                        source=Source.IMAP,
-                        source_ref=self._source_ref(state.uidvalidity, uid),
-                        imap_mailbox=self.settings.mailbox,
-                        imap_uidvalidity=state.uidvalidity,
-                        imap_uid=uid,
-                    ),
-                    now,
-                )
-                if not result.duplicate:
-                    fresh.append(result.message_pk)
+            results = await add_messages(session, taken, now)
+            fresh = [r.message_pk for r in results if not r.duplicate]
             if set_cursor:
                 await self._advance(session, state.uidvalidity, max(batch), now)
         log.info("IMAP %s: took in %d new of %d", self.account, len(fresh), len(batch))
