@@ -11,7 +11,7 @@ What it measures, per repetition, on identical mailboxes of N realistic messages
                   `Database`: the cursor moves in the same transaction as the messages, the
                   flag is set only after the commit, every message is checked for duplicates.
     C  B + `process_pending(db, policy, now)`: parse, screen and classify every message
-                  (each in its own transaction), i.e. the whole of `reflector run --once`.
+                  (in batches of up to 50), i.e. the whole of `reflector run --once`.
 
 Each repetition gets two fresh mailboxes with the same messages and runs A, B(+C), B, A: the
 second A and B read the same mailboxes again with \\Seen cleared, so slow drift of the
