@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from reflector.batching import batches_by_size
 from reflector.store.db import Database
 from reflector.store.models import Message, RawMessage
 from reflector.understand import Outcome, Policy, understand
@@ -66,26 +67,13 @@ async def process_pending(
             ).all()
         if not pending:
             break
-        rows = [(pk, size) for pk, size in pending if pk is not None]  # ids are never NULL
-        for group in _groups(rows, batch, BATCH_BYTES):
+        sizes = {pk: size for pk, size in pending if pk is not None}  # ids are never NULL
+        for group in batches_by_size(list(sizes), sizes, batch, BATCH_BYTES):
             for pk, status in await _process_batch(db, policy, group, now):
                 report.counts[status] += 1
                 report.message_pks.append(pk)
-        after = rows[-1][0]
+        after = max(sizes)
     return report
-
-
-def _groups(rows: Sequence[tuple[int, int]], count: int, size: int) -> Iterator[list[int]]:
-    group: list[int] = []
-    total = 0
-    for pk, nbytes in rows:
-        if group and (len(group) >= count or total + nbytes > size):
-            yield group
-            group, total = [], 0
-        group.append(pk)
-        total += nbytes
-    if group:
-        yield group
 
 
 async def _process_batch(

@@ -21,7 +21,7 @@ import contextlib
 import logging
 import random
 import ssl
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from reflector.backoff import Backoff
+from reflector.batching import batches_by_size, chunked
 from reflector.clock import Clock, SystemClock
 from reflector.config import ImapSettings
 from reflector.errors import ImapError, StoreError
@@ -44,32 +45,6 @@ log = logging.getLogger(__name__)
 CHUNK = 200  # UIDs per FETCH of sizes/headers or STORE (aioimaplib #118: keep responses short)
 BODY_BATCH = 50  # messages per FETCH of bodies, and per database transaction
 BODY_BATCH_BYTES = 16 * 1024 * 1024  # ... unless they are big
-
-
-def chunked(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def batches_by_size(
-    uids: Sequence[int], sizes: dict[int, int], max_count: int, max_bytes: int
-) -> Iterator[list[int]]:
-    """Group UIDs so that each FETCH stays under `max_count` messages and `max_bytes` bytes.
-
-    >>> list(batches_by_size([1, 2, 3], {1: 10, 2: 10, 3: 10}, max_count=10, max_bytes=20))
-    [[1, 2], [3]]
-    """
-    batch: list[int] = []
-    total = 0
-    for uid in uids:
-        size = sizes.get(uid, 0)
-        if batch and (len(batch) >= max_count or total + size > max_bytes):
-            yield batch
-            batch, total = [], 0
-        batch.append(uid)
-        total += size
-    if batch:
-        yield batch
 
 
 class ImapSource:

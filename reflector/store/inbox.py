@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -26,11 +26,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from reflector.batching import chunked
 from reflector.store.db import Database
 from reflector.store.models import Message, RawMessage
 from reflector.values import MessageStatus, Source
 
-T = TypeVar("T")
+IN_LIST = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's limits
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # RFC 5322 s.3.6.4; the value may be folded onto continuation lines.
 _MESSAGE_ID = re.compile(rb"^message-id[ \t]*:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", re.I | re.M)
@@ -79,11 +80,6 @@ def message_id_of(raw: bytes) -> str | None:
     return cleaned[:998] or None
 
 
-def _chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 async def add_messages(
     session: AsyncSession, items: Sequence[Incoming], now: datetime
 ) -> list[IngestResult]:
@@ -98,7 +94,7 @@ async def add_messages(
 
     # 1. Already taken in from the same place?
     by_ref: dict[str, int] = {}
-    for refs in _chunks([i.source_ref for i in items if i.source_ref is not None]):
+    for refs in chunked([i.source_ref for i in items if i.source_ref is not None], IN_LIST):
         rows = await session.execute(
             select(messages.c.source_ref, messages.c.id).where(messages.c.source_ref.in_(refs))
         )
@@ -119,7 +115,7 @@ async def add_messages(
             ],
         )
     raw_ids: dict[str, int] = {}
-    for shas in _chunks(list(fresh)):
+    for shas in chunked(list(fresh), IN_LIST):
         rows = await session.execute(
             select(raws.c.sha256, raws.c.id).where(raws.c.sha256.in_(shas))
         )
@@ -127,7 +123,7 @@ async def add_messages(
 
     # 3. A message row per content not yet held.
     held: dict[int, int] = {}
-    for ids in _chunks(list(raw_ids.values())):
+    for ids in chunked(list(raw_ids.values()), IN_LIST):
         rows = await session.execute(
             select(messages.c.raw_id, messages.c.id).where(messages.c.raw_id.in_(ids))
         )

@@ -78,6 +78,19 @@ def source_for(
     return ImapSource(settings.imap, db)
 
 
+@contextlib.asynccontextmanager
+async def running(source: ImapSource) -> AsyncIterator[None]:
+    """`source.run()` in the background for the duration of the block, then stopped."""
+    stop = asyncio.Event()
+    runner = asyncio.create_task(source.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+
+
 def messages(n: int, start: int = 0) -> list[bytes]:
     return [
         make_message(f"Input document {i}", f"Body {i}", message_id=f"<m{i}@qtech.example>")
@@ -113,18 +126,12 @@ async def test_mail_appended_while_idle_is_taken_in_within_two_seconds(
     source = source_for(account, sqlite_db, tmp_path)
     source.on_ingest = lambda _n: arrived.set()
     await account.append(messages(1))
-    stop = asyncio.Event()
-    runner = asyncio.create_task(source.run(stop))
-    try:
+    async with running(source):
         await asyncio.wait_for(arrived.wait(), 10)  # the catch-up
         arrived.clear()
         await asyncio.sleep(0.3)  # now it is idling
         await account.append(messages(1, start=1))
         await asyncio.wait_for(arrived.wait(), 2.0)
-    finally:
-        stop.set()
-        runner.cancel()
-        await asyncio.gather(runner, return_exceptions=True)
     assert sorted(await stored_message_ids(sqlite_db)) == ["m0@qtech.example", "m1@qtech.example"]
 
 
@@ -220,14 +227,8 @@ async def test_run_reconnects_after_the_connection_drops(
                 all_in.set()
 
         source.on_ingest = count
-        stop = asyncio.Event()
-        runner = asyncio.create_task(source.run(stop))
-        try:
+        async with running(source):
             await asyncio.wait_for(all_in.wait(), 20)
-        finally:
-            stop.set()
-            runner.cancel()
-            await asyncio.gather(runner, return_exceptions=True)
     assert proxy.cuts == 1
     assert len(set(await stored_message_ids(sqlite_db))) == 40
 
@@ -296,14 +297,8 @@ async def test_without_idle_the_mailbox_is_polled(
     arrived = asyncio.Event()
     source = source_for(account, sqlite_db, tmp_path, poll_seconds=1)
     source.on_ingest = lambda _n: arrived.set()
-    stop = asyncio.Event()
-    runner = asyncio.create_task(source.run(stop))
-    try:
+    async with running(source):
         await asyncio.sleep(0.3)  # connected, nothing to take in, polling
         await account.append(messages(1))
         await asyncio.wait_for(arrived.wait(), 5)
-    finally:
-        stop.set()
-        runner.cancel()
-        await asyncio.gather(runner, return_exceptions=True)
     assert await stored_message_ids(sqlite_db) == ["m0@qtech.example"]
