@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -143,6 +144,22 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class OutboxSettings:
+    rcpt_per_transaction: int  # recipients per SMTP transaction (RFC 5321 s.4.5.3.1.8: >= 100)
+    retry_first_seconds: int  # first retry after a 4xx or a network error
+    retry_max_seconds: int  # retries back off exponentially up to this interval
+    give_up_hours: int  # a mail still not delivered after this long is `expired`
+    replies_per_hour: int  # automatic replies to one address per hour, at most
+    message_id_domain: str  # right-hand side of our Message-IDs
+
+
+@dataclass(frozen=True)
+class NumberingSettings:
+    contribution: str  # "{group}-{meeting}-I-{seq:03d}"; per meeting when it has {meeting}
+    liaison: str  # "{group}-LS-{seq:03d}"; {year} allowed
+
+
+@dataclass(frozen=True)
 class LmtpSettings:
     enabled: bool
     host: str
@@ -185,6 +202,8 @@ class Settings:
     database: DatabaseSettings
     workflows_dir: Path
     templates_dir: Path
+    outbox: OutboxSettings
+    numbering: NumberingSettings
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -210,7 +229,7 @@ _URL_WHAT = "a sqlite:/// or postgresql:// URL"
 _DB_HINT = "secrets are not read from config files: put the password in REFLECTOR_DB or PGPASSWORD"
 DEFAULT_DATABASE_URL = "sqlite:///reflector.db"
 _SECTIONS: tuple[str, ...] = ("group", "addresses", "roles", "meetings", "imap", "smtp", "lmtp")
-_SECTIONS += ("intake", "database", "paths")
+_SECTIONS += ("intake", "database", "paths", "outbox", "numbering")
 
 
 def load_settings(
@@ -261,6 +280,8 @@ def load_settings(
     r = top.section("paths", ("workflows", "templates"))
     workflows = r.string("workflows", "workflows", what='a folder such as "workflows"')
     templates = r.string("templates", "templates", what='a folder such as "templates"')
+    outbox = _outbox(top.section("outbox", _OUTBOX_KEYS), addresses)
+    numbering = _numbering(top.section("numbering", ("contribution", "liaison")))
 
     problems.raise_if_any()
     return Settings(
@@ -276,6 +297,8 @@ def load_settings(
         database=database,
         workflows_dir=under(base, workflows),
         templates_dir=under(base, templates),
+        outbox=outbox,
+        numbering=numbering,
     )
 
 
@@ -468,3 +491,63 @@ def _database(
     if normal is None and origin:  # a bad file URL was reported above
         r.problems.add(source, mask_password(url), _URL_WHAT, file=origin)
     return DatabaseSettings(normal or "", source)
+
+
+_OUTBOX_KEYS: tuple[str, ...] = ("rcpt_per_transaction", "retry_first_seconds")
+_OUTBOX_KEYS += ("retry_max_seconds", "give_up_hours", "replies_per_hour", "message_id_domain")
+
+
+def _outbox(r: Reader, addresses: AddressSettings) -> OutboxSettings:
+    own_domain = addresses.secretariat.rpartition("@")[2] or "localhost"
+    first = r.integer("retry_first_seconds", 1, 86400, default=60)
+    return OutboxSettings(
+        rcpt_per_transaction=r.integer(
+            "rcpt_per_transaction", 1, 1000, default=100, note="RFC 5321 s.4.5.3.1.8: 100"
+        ),
+        retry_first_seconds=first,
+        retry_max_seconds=r.integer("retry_max_seconds", max(first, 1), 7 * 86400, default=3600),
+        give_up_hours=r.integer("give_up_hours", 1, 30 * 24, default=5 * 24),
+        replies_per_hour=r.integer("replies_per_hour", 1, 10000, default=10),
+        message_id_domain=r.string(
+            "message_id_domain", own_domain, what=_HOST_WHAT.format(own_domain), pattern=_HOST
+        ),
+    )
+
+
+_SEQ_WHAT = 'a pattern with {seq}, such as "{group}-{meeting}-I-{seq:03d}"'
+_PATTERN_FIELDS = {
+    "contribution": ("group", "meeting", "seq", "year"),
+    "liaison": ("group", "seq", "year"),
+}
+
+
+def _numbering(r: Reader) -> NumberingSettings:
+    patterns = {
+        "contribution": r.string("contribution", "{group}-{meeting}-I-{seq:03d}", what=_SEQ_WHAT),
+        "liaison": r.string("liaison", "{group}-LS-{seq:03d}", what=_SEQ_WHAT),
+    }
+    for key, pattern in patterns.items():
+        problem = pattern_problem(pattern, _PATTERN_FIELDS[key])
+        if problem:
+            r.problem(key, pattern, problem)
+    return NumberingSettings(**patterns)
+
+
+def pattern_problem(pattern: str, allowed: tuple[str, ...]) -> str | None:
+    """What is wrong with a numbering pattern, or None.
+
+    >>> pattern_problem("{group}-I-{seq:03d}", ("group", "seq"))
+    >>> pattern_problem("{group}-I-{number}", ("group", "seq"))
+    'a pattern with {seq}, using only {group} {seq}'
+    """
+    names = " ".join(f"{{{a}}}" for a in allowed)
+    expected = f"a pattern with {{seq}}, using only {names}"
+    sample = {a: (1 if a in ("seq", "year") else "X") for a in allowed}
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None}
+        pattern.format(**sample)
+    except (KeyError, ValueError, IndexError):
+        return expected
+    if "seq" not in fields or not fields <= set(allowed):
+        return expected
+    return None

@@ -17,12 +17,15 @@ from reflector.config import (
     IntakeSettings,
     LmtpSettings,
     Meeting,
+    NumberingSettings,
+    OutboxSettings,
     Person,
     RoleSettings,
     Settings,
     SmtpSettings,
 )
 
+REPO = Path(__file__).resolve().parent.parent
 SECRETARIAT = "qkdn-secretariat@sdo-coord.example"
 REFLECTOR = "qkdn-jca@lists.sdo-coord.example"
 REQUEST = "qkdn-jca-request@lists.sdo-coord.example"
@@ -35,6 +38,9 @@ def make_settings(
     imap: dict[str, Any] | None = None,
     lmtp: dict[str, Any] | None = None,
     intake: dict[str, Any] | None = None,
+    outbox: dict[str, Any] | None = None,
+    smtp_port: int = 25,
+    workflows_dir: Path | None = None,
 ) -> Settings:
     """Settings for the corpus' fictional JCA-QKDN, with IMAP/LMTP pointed where a test says."""
     imap_settings = ImapSettings(
@@ -61,6 +67,14 @@ def make_settings(
         max_message_bytes=25 * 1024 * 1024,
         authserv_ids=("mx1.sdo-coord.example",),
         hold_below=0.5,
+    )
+    outbox_settings = OutboxSettings(
+        rcpt_per_transaction=100,
+        retry_first_seconds=60,
+        retry_max_seconds=3600,
+        give_up_hours=120,
+        replies_per_hour=10,
+        message_id_domain="sdo-coord.example",
     )
     return Settings(
         file=tmp_path / "config.toml",
@@ -90,12 +104,15 @@ def make_settings(
             ),
         ),
         imap=dataclasses.replace(imap_settings, **(imap or {})),
-        smtp=SmtpSettings("127.0.0.1", 25, "none", None, None),
+        smtp=SmtpSettings("127.0.0.1", smtp_port, "none", None, None, timeout_seconds=10),
         lmtp=dataclasses.replace(lmtp_settings, **(lmtp or {})),
         intake=dataclasses.replace(intake_settings, **(intake or {})),
         database=DatabaseSettings(db_url or f"sqlite+aiosqlite:///{tmp_path / 'reflector.db'}"),
-        workflows_dir=tmp_path / "workflows",
+        # The shipped workflows and templates, unless a test brings its own.
+        workflows_dir=workflows_dir or REPO / "workflows",
         templates_dir=tmp_path / "templates",
+        outbox=dataclasses.replace(outbox_settings, **(outbox or {})),
+        numbering=NumberingSettings("{group}-{meeting}-I-{seq:03d}", "{group}-LS-{seq:03d}"),
     )
 
 
