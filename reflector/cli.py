@@ -49,7 +49,9 @@ ConfigOption = Annotated[
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", help="Database URL (overrides REFLECTOR_DB and the url in config.toml).", show_default=False
+        "--db",
+        help="Database URL (overrides REFLECTOR_DB and the url in config.toml).",
+        show_default=False,
     ),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log each decision.")]

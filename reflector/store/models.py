@@ -84,6 +84,9 @@ class Message(SQLModel, table=True):
     reasons: list[str] = _json(default_factory=list)
     fields: dict[str, Any] = _json(default_factory=dict)
     processed_at: datetime | None = _utc(default=None, nullable=True)
+    # What the workflows did with it (`reflector explain`): the workflow that ran, each
+    # condition with its value, and the effects (see reflector.engine.plan.Plan.trace).
+    actions: dict[str, Any] = _json(default_factory=dict)
 
 
 class ImapCursor(SQLModel, table=True):
@@ -137,8 +140,9 @@ class Document(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("number", "revision"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting: str
-    number: str  # e.g. JCA-QKDN-I-005
+    meeting: str = Field(index=True)
+    number: str  # e.g. JCA-QKDN-I-005 (a revision keeps it: shown as JCA-QKDN-I-005R1)
+    seq: int  # the number's sequence: per meeting if the pattern has {meeting}, else per group
     revision: int = 0
     title: str | None = None
     source: str | None = None
@@ -148,12 +152,13 @@ class Document(SQLModel, table=True):
 
 
 class DocumentFile(SQLModel, table=True):
-    """A file of a document, kept with its checksum."""
+    """A file of a document or of a liaison statement, kept with its checksum."""
 
     __tablename__ = "document_files"
 
     id: int | None = Field(default=None, primary_key=True)
-    document_id: int = Field(foreign_key="documents.id", index=True)
+    document_id: int | None = Field(default=None, foreign_key="documents.id", index=True)
+    liaison_id: int | None = Field(default=None, foreign_key="liaisons.id", index=True)
     filename: str
     content_type: str
     size: int
@@ -168,6 +173,7 @@ class Liaison(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True)
+    seq: int
     source_body: str | None = None
     group_name: str | None = None
     title: str | None = None
@@ -187,6 +193,10 @@ class Outbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     idem_key: str = Field(unique=True)
+    purpose: str = Field(default="", max_length=16)  # reply | notify | list | reminder | digest
+    # Automatic replies are counted per recipient (rate limit): the address, else None.
+    rate_key: str | None = Field(default=None, index=True)
+    subject: str = ""  # for lists and the digest
     status: str = "queued"  # queued | sending | sent | failed | expired
     message_id: str  # the Message-ID header of the mail, kept across retries
     envelope_from: str
