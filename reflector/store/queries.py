@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -46,14 +47,32 @@ def _clip(value: Any, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def format_header(widths: Mapping[str, int]) -> str:
+    """The header line of a fixed-width table: each column name upper-cased, padded to its width.
+
+    >>> format_header({"id": 3, "name": 6})
+    'ID   NAME  '
+    """
+    return "  ".join(name.upper().ljust(width) for name, width in widths.items())
+
+
+def format_line(cells: Mapping[str, Any], widths: Mapping[str, int]) -> str:
+    """One line of a fixed-width table: each cell on one line, clipped to its column's width.
+
+    >>> format_line({"id": 7, "name": "Lin  Wei of CAICT"}, {"id": 3, "name": 6})
+    '7    Lin W…'
+    """
+    return "  ".join(_clip(cells.get(n), w).ljust(w) for n, w in widths.items()).rstrip()
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
     """A fixed-width table for terminals (use --json or --csv for machines)."""
     widths = {"id": 5, "received_at": 19, "status": 11, "kind": 12, "from": 28, "subject": 40}
-    header = "  ".join(name.upper().ljust(width) for name, width in widths.items())
-    lines = [header]
+    lines = [format_header(widths)]
     for row in rows:
-        cells = dict(row, received_at=row["received_at"][:19].replace("T", " "))
-        lines.append("  ".join(_clip(cells[n], w).ljust(w) for n, w in widths.items()).rstrip())
+        lines.append(
+            format_line(dict(row, received_at=row["received_at"][:19].replace("T", " ")), widths)
+        )
         if row["status"] in ("quarantined", "held") and row["reason"]:
             lines.append(" " * 7 + "↳ " + _clip(row["reason"], 120))
     return "\n".join(lines)
