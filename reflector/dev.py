@@ -243,6 +243,7 @@ class SmtpSink:
         self.messages: list[SinkMessage] = []
         self.deliveries: Counter[str] = Counter()  # accepted messages per recipient address
         self.rcpt_attempts: Counter[str] = Counter()  # RCPT commands per address, any answer
+        self.connections = 0  # SMTP sessions opened by clients so far
         self._random = random.Random(seed)
         self._server: asyncio.Server | None = None
         self._sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
@@ -263,6 +264,7 @@ class SmtpSink:
                 loop=loop,
             )
             self._sessions.add(protocol)
+            self.connections += 1
             return protocol
 
         self._server = await loop.create_server(session, self.host, self.port)
