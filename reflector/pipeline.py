@@ -7,7 +7,10 @@ either untouched (`received`, done again on restart) or finished. Several worker
 PostgreSQL: rows are claimed with FOR UPDATE SKIP LOCKED, and a row another worker finished
 meanwhile is left alone.
 
-    report = await process_pending(db, policy, now=clock.now())
+With an `engine`, each processed message then runs its workflows in that same transaction: the
+records it files and the mail it queues commit together with its status (reflector/engine/).
+
+    report = await process_pending(db, policy, now=clock.now(), engine=engine)
     report.counts   # {"processed": 3, "ignored": 1}
 """
 
@@ -25,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from reflector.batching import batches_by_size
+from reflector.engine.apply import Engine
 from reflector.store.db import Database
 from reflector.store.models import Message, RawMessage
 from reflector.understand import Outcome, Policy, understand
@@ -48,7 +52,13 @@ class ProcessReport:
 
 
 async def process_pending(
-    db: Database, policy: Policy, now: datetime, *, limit: int | None = None, batch: int = BATCH
+    db: Database,
+    policy: Policy,
+    now: datetime,
+    *,
+    engine: Engine | None = None,
+    limit: int | None = None,
+    batch: int = BATCH,
 ) -> ProcessReport:
     """Process every `received` message (up to `limit`), oldest first; returns what happened."""
     report = ProcessReport()
@@ -69,7 +79,7 @@ async def process_pending(
             break
         sizes = {pk: size for pk, size in pending if pk is not None}  # ids are never NULL
         for group in batches_by_size(list(sizes), sizes, batch, BATCH_BYTES):
-            for pk, status in await _process_batch(db, policy, group, now):
+            for pk, status in await _process_batch(db, policy, group, now, engine):
                 report.counts[status] += 1
                 report.message_pks.append(pk)
         after = max(sizes)
@@ -77,7 +87,7 @@ async def process_pending(
 
 
 async def _process_batch(
-    db: Database, policy: Policy, pks: list[int], now: datetime
+    db: Database, policy: Policy, pks: list[int], now: datetime, engine: Engine | None
 ) -> list[tuple[int, str]]:
     async with db.read() as session:
         raws = (
@@ -109,7 +119,6 @@ async def _process_batch(
             assert message.id is not None
             outcome = _unless_duplicate(message, outcomes[message.id], earlier)
             _apply(message, outcome, now)
-            done.append((message.id, outcome.status.value))
             log.info(
                 "message #%d <%s>: %s — %s",
                 message.id,
@@ -117,6 +126,9 @@ async def _process_batch(
                 outcome.status,
                 outcome.reason,
             )
+            if engine is not None and outcome.status is MessageStatus.PROCESSED:
+                await engine.act(session, message, outcome, now)
+            done.append((message.id, message.status))
     return done
 
 
