@@ -282,6 +282,171 @@ def list_messages(
         typer.echo(format_table(rows) if rows else "no messages")
 
 
+# -- the group's records: list registrations|documents|liaisons, export
+
+MeetingOption = Annotated[
+    str | None, typer.Option("--meeting", help="Only this meeting (its id in config.toml).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON array.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="CSV with a header row.")]
+Rows = list[dict[str, Any]]
+
+
+def _check_choice(option: str, value: str | None, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
+        raise _fail(f"{option} {value!r}: expected one of " + ", ".join(choices), EXIT_CONFIG)
+
+
+def _check_meeting(settings: Settings, meeting: str | None) -> None:
+    if meeting is not None and settings.meeting(meeting) is None:
+        known = ", ".join(m.id for m in settings.meetings)
+        raise _fail(
+            f"--meeting {meeting!r}: expected one of the meetings in {settings.file}: {known}",
+            EXIT_CONFIG,
+        )
+
+
+def _list_records(
+    settings: Settings,
+    query: Callable[[Database], Awaitable[Rows]],
+    columns: tuple[str, ...],
+    table: Callable[[Rows], str],
+    empty: str,
+    *,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    async def main() -> Rows:
+        database = await _open_db(settings)
+        try:
+            return await query(database)
+        finally:
+            await database.close()
+
+    rows = _run(main)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif as_csv:
+        from reflector.store.recordtables import flat_row
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(flat_row(row) for row in rows)
+    else:
+        typer.echo(table(rows) if rows else empty)
+
+
+@list_app.command("registrations")
+def list_registrations(
+    config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
+    meeting: MeetingOption = None,
+    status: Annotated[str | None, typer.Option("--status", help="registered|cancelled")] = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List registrations by meeting, with totals (times in the meeting's zone)."""
+    from reflector.store import records
+    from reflector.store.recordtables import format_registrations
+
+    _check_choice("--status", status, records.REGISTRATION_STATUSES)
+    settings = _settings(config, db)
+    _check_meeting(settings, meeting)
+    _list_records(
+        settings,
+        lambda d: records.list_registrations(d, settings, meeting=meeting, status=status),
+        records.REGISTRATION_COLUMNS,
+        format_registrations,
+        "no registrations",
+        as_json=as_json,
+        as_csv=as_csv,
+    )
+
+
+@list_app.command("documents")
+def list_documents(
+    config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
+    meeting: MeetingOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List input documents (each revision on its own line) with their files, and totals."""
+    from reflector.store import records
+    from reflector.store.recordtables import format_documents
+
+    settings = _settings(config, db)
+    _check_meeting(settings, meeting)
+    _list_records(
+        settings,
+        lambda d: records.list_documents(d, settings, meeting=meeting),
+        records.DOCUMENT_COLUMNS,
+        format_documents,
+        "no documents",
+        as_json=as_json,
+        as_csv=as_csv,
+    )
+
+
+@list_app.command("liaisons")
+def list_liaisons(
+    config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
+    meeting: Annotated[
+        str | None,
+        typer.Option(
+            "--meeting",
+            help="Only those received since the previous meeting, up to this one's end.",
+        ),
+    ] = None,
+    status: Annotated[str | None, typer.Option("--status", help="open|answered")] = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List incoming liaison statements, with totals."""
+    from reflector.store import records
+    from reflector.store.recordtables import format_liaisons
+
+    _check_choice("--status", status, records.LIAISON_STATUSES)
+    settings = _settings(config, db)
+    _check_meeting(settings, meeting)
+    _list_records(
+        settings,
+        lambda d: records.list_liaisons(d, settings, meeting=meeting, status=status),
+        records.LIAISON_COLUMNS,
+        format_liaisons,
+        "no liaison statements",
+        as_json=as_json,
+        as_csv=as_csv,
+    )
+
+
+@app.command()
+def export(
+    directory: Annotated[
+        Path, typer.Argument(help="Where to write index.html, documents.csv and files/.")
+    ],
+    meeting: Annotated[str, typer.Option("--meeting", help="The meeting's id in config.toml.")],
+    config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
+) -> None:
+    """Write a meeting's document register for publishing: a static page, a CSV and the files."""
+    from reflector.export import export_register
+
+    settings = _settings(config, db)
+    _check_meeting(settings, meeting)
+
+    async def main() -> list[str]:
+        database = await _open_db(settings)
+        try:
+            report = await export_register(database, settings, meeting, directory)
+        finally:
+            await database.close()
+        return report.lines()
+
+    typer.echo("\n".join(_run(main)))
+
+
 @app.command()
 def show(
     message_id: Annotated[str, typer.Argument(help="A Message-ID (with or without <>) or #N.")],

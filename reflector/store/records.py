@@ -34,6 +34,19 @@ from reflector.store.models import Document, DocumentFile, Liaison, Message, Per
 
 REGISTRATION_STATUSES = ("registered", "cancelled")
 LIAISON_STATUSES = ("open", "answered")
+# The keys of each kind of row, in order (the CSV header, even when there are no rows).
+REGISTRATION_COLUMNS: tuple[str, ...] = (
+    *("meeting", "name", "email", "organisation", "mode", "status", "late"),
+    *("registered_at", "updated_at", "timezone", "message", "message_id"),
+)
+DOCUMENT_COLUMNS: tuple[str, ...] = (
+    *("number", "revision", "meeting", "title", "source", "received_at", "timezone"),
+    *("late", "files", "message", "message_id"),
+)
+LIAISON_COLUMNS: tuple[str, ...] = (
+    *("number", "from", "source_body", "group_name", "title", "for", "deadline", "contact"),
+    *("status", "received_at", "timezone", "files", "message", "message_id"),
+)
 
 
 @dataclass(frozen=True)

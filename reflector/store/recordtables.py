@@ -135,13 +135,13 @@ def liaison_totals(rows: Sequence[Row]) -> list[str]:
 def format_registrations(rows: Sequence[Row]) -> str:
     """A table of registrations with one totals line per meeting."""
     widths = {"meeting": 7, "name": 22, "email": 28, "organisation": 18, "mode": 9}
-    widths |= {"status": 10, "late": 4, "registered_at": 20, "message": 7}
+    widths |= {"status": 10, "late": 4, "registered_at": 21, "message": 7}
     return _table(rows, widths, registration_totals(rows))
 
 
 def format_documents(rows: Sequence[Row]) -> str:
     """A table of documents (files with sizes) and a totals line."""
-    widths = {"number": 20, "meeting": 7, "title": 36, "source": 18, "received_at": 20}
+    widths = {"number": 20, "meeting": 7, "title": 36, "source": 18, "received_at": 21}
     widths |= {"late": 4, "files": 40}
     return _table(rows, widths, document_totals(rows))
 
@@ -149,5 +149,5 @@ def format_documents(rows: Sequence[Row]) -> str:
 def format_liaisons(rows: Sequence[Row]) -> str:
     """A table of liaison statements and a totals line."""
     widths = {"number": 16, "from": 20, "title": 36, "for": 11, "deadline": 10}
-    widths |= {"status": 8, "received_at": 20}
+    widths |= {"status": 8, "received_at": 21}
     return _table(rows, widths, liaison_totals(rows))
