@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import dataclasses
 import hashlib
+import io
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from reflector.cli import app
 from reflector.config import Settings
+from reflector.demo import PASSWORD_ENV, config_text
+from reflector.dev import free_port
 from reflector.store.db import Database
 from reflector.store.models import (
     Document,
@@ -21,6 +29,9 @@ from reflector.store.models import (
     Registration,
 )
 from reflector.store.records import (
+    DOCUMENT_COLUMNS,
+    LIAISON_COLUMNS,
+    REGISTRATION_COLUMNS,
     fetch_documents,
     liaison_period,
     list_documents,
@@ -238,3 +249,88 @@ async def test_nothing_stored_lists_nothing(sqlite_db: Database, tmp_path: Path)
     assert await list_registrations(sqlite_db, settings) == []
     assert await list_documents(sqlite_db, settings) == []
     assert await list_liaisons(sqlite_db, settings, meeting="6") == []
+
+
+# -- through the command line (`reflector list ...`), on both databases
+
+
+@pytest.fixture
+def site(tmp_path: Path, db_url: str) -> tuple[Path, str]:
+    """The demo's config.toml (meeting 6 only) and a database holding `seed`'s records."""
+    (tmp_path / "config.toml").write_text(
+        config_text(imap_port=free_port(), smtp_port=free_port(), lmtp_port=free_port())
+    )
+
+    async def create() -> None:
+        database = Database(db_url)
+        await database.migrate()
+        await seed(database)
+        await database.close()
+
+    asyncio.run(create())
+    return tmp_path / "config.toml", db_url
+
+
+def reflector(site: tuple[Path, str], *args: str):  # type: ignore[no-untyped-def]
+    config, url = site
+    return CliRunner(env={PASSWORD_ENV: "secret"}).invoke(
+        app, ["list", *args, "--config", str(config), "--db", url]
+    )
+
+
+def test_list_registrations_as_table_json_and_csv(site: tuple[Path, str]) -> None:
+    table = reflector(site, "registrations", "--meeting", "6")
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert len(lines) == 1 + 3 + 1  # header, three registrations, totals
+    assert lines[-1] == "2 registered: 1 in person, 1 remote; 1 cancelled; 1 late"
+
+    as_json = json.loads(reflector(site, "registrations", "--json").stdout)
+    assert [row["meeting"] for row in as_json] == ["5", "6", "6", "6"]
+    assert all(tuple(row) == REGISTRATION_COLUMNS for row in as_json)
+
+    as_csv = reflector(site, "registrations", "--status", "cancelled", "--csv").stdout
+    rows = list(csv.DictReader(io.StringIO(as_csv)))
+    assert tuple(rows[0]) == REGISTRATION_COLUMNS
+    assert [(r["name"], r["status"]) for r in rows] == [("Aiko Mori", "cancelled")]
+
+
+def test_list_documents_and_liaisons(site: tuple[Path, str]) -> None:
+    documents = reflector(site, "documents", "--meeting", "6", "--csv").stdout
+    rows = list(csv.DictReader(io.StringIO(documents)))
+    assert tuple(rows[0]) == DOCUMENT_COLUMNS
+    assert [r["number"] for r in rows] == ["JCA-QKDN-6-I-001", "JCA-QKDN-6-I-001R1"]
+    assert rows[1]["files"] == "key-management.pdf (1.2 kB)"
+    table = reflector(site, "documents").stdout.splitlines()
+    assert table[-1] == "3 documents (1 revision); 1 late; 2 files, 1.2 kB"
+
+    liaisons = json.loads(reflector(site, "liaisons", "--status", "open", "--json").stdout)
+    assert [row["number"] for row in liaisons] == ["JCA-QKDN-LS-001"]
+    assert tuple(liaisons[0]) == LIAISON_COLUMNS
+    assert liaisons[0]["files"][0]["filename"] == "LS-001.docx"
+    table = reflector(site, "liaisons").stdout.splitlines()
+    assert table[0].split()[:3] == ["NUMBER", "FROM", "TITLE"]
+    assert table[-1] == "2 liaison statements: 1 open, 1 answered; 1 open for action"
+
+
+def test_list_refuses_unknown_meetings_and_statuses(site: tuple[Path, str]) -> None:
+    for kind in ("registrations", "documents", "liaisons"):
+        unknown = reflector(site, kind, "--meeting", "7")
+        assert unknown.exit_code == 2, kind
+        assert unknown.stderr.startswith("--meeting '7': expected one of the meetings in ")
+        assert unknown.stderr.rstrip().endswith("config.toml: 6")
+    bad = reflector(site, "liaisons", "--status", "closed")
+    assert bad.exit_code == 2 and "expected one of open, answered" in bad.stderr
+    bad = reflector(site, "registrations", "--status", "lost")
+    assert bad.exit_code == 2 and "expected one of registered, cancelled" in bad.stderr
+
+
+def test_list_of_nothing_says_so(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        config_text(imap_port=free_port(), smtp_port=free_port(), lmtp_port=free_port())
+    )
+    site = (tmp_path / "config.toml", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert reflector(site, "registrations").stdout == "no registrations\n"
+    assert reflector(site, "liaisons", "--meeting", "6").stdout == "no liaison statements\n"
+    header = reflector(site, "documents", "--csv").stdout.strip()
+    assert header == ",".join(DOCUMENT_COLUMNS)
