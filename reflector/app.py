@@ -1,11 +1,12 @@
-"""The service: wires intake (IMAP, LMTP) and processing together and runs them.
+"""The service: wires intake (IMAP, LMTP), processing (with the workflows) and the outbox
+sender together and runs them.
 
     service = Service(settings, db)
-    await service.run_once()        # catch up on IMAP, process everything, return
+    await service.run_once()        # catch up on IMAP, process everything, send what is due
     await service.run(stop_event)   # run until stop_event is set (SIGTERM/SIGINT in the CLI)
 
-Parts talk through the database only; an in-memory event merely wakes the processing loop
-early when intake has stored something, and a periodic pass catches anything else.
+Parts talk through the database only; in-memory events merely wake the next part early (intake
+wakes processing, processing wakes the sender), and periodic passes catch anything else.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from dataclasses import dataclass
 from reflector.backoff import Backoff
 from reflector.clock import Clock, SystemClock
 from reflector.config import Settings
+from reflector.engine.apply import Engine
 from reflector.errors import StoreError
 from reflector.mail.imap import ImapSource
 from reflector.mail.lmtp import IngestHandler, start_lmtp_server
+from reflector.outbox import DrainReport, OutboxSender
 from reflector.pipeline import ProcessReport, process_pending
 from reflector.store.db import Database
 from reflector.understand import Policy, policy_from_settings
@@ -35,6 +38,7 @@ PROCESS_EVERY_SECONDS = 30.0  # a pass even without a wake-up, e.g. after `refle
 class OnceReport:
     fetched: int
     processed: ProcessReport
+    sent: DrainReport
 
 
 class Service:
@@ -50,7 +54,10 @@ class Service:
         self.db = db
         self.clock = clock or SystemClock()
         self.policy: Policy = policy_from_settings(settings)
+        self.engine = Engine.from_settings(settings)  # ConfigError for a broken workflow
+        self.outbox = OutboxSender(db, settings.smtp, settings.outbox, self.clock)
         self._wake = asyncio.Event()
+        self._outbox_wake = asyncio.Event()
         self.imap = (
             ImapSource(
                 settings.imap,
@@ -65,10 +72,21 @@ class Service:
         self.lmtp_server: asyncio.Server | None = None
 
     async def run_once(self) -> OnceReport:
-        """Take in what IMAP holds now, process every pending message, and return."""
+        """Take in what IMAP holds now, process every pending message, send what is due."""
         fetched = await self.imap.sync_once() if self.imap else 0
-        processed = await process_pending(self.db, self.policy, self.clock.now())
-        return OnceReport(fetched, processed)
+        processed = await self.process()
+        try:
+            sent = await self.outbox.drain_once()
+        finally:
+            await self.outbox.sender.close()
+        return OnceReport(fetched, processed, sent)
+
+    async def process(self) -> ProcessReport:
+        """One processing pass with the workflows; wakes the sender when mail may be queued."""
+        report = await process_pending(self.db, self.policy, self.clock.now(), engine=self.engine)
+        if report.counts.get("processed"):
+            self._outbox_wake.set()
+        return report
 
     async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
         """Run every enabled part until `stop` is set."""
@@ -91,6 +109,9 @@ class Service:
         if self.imap is not None:
             tasks.append(asyncio.create_task(self.imap.run(stop), name="imap"))
         tasks.append(asyncio.create_task(self._process_loop(stop), name="process"))
+        tasks.append(
+            asyncio.create_task(self.outbox.run(stop, wake=self._outbox_wake), name="outbox")
+        )
         if ready is not None:
             ready.set()
         try:
@@ -109,7 +130,7 @@ class Service:
             self._wake.clear()
             delay = PROCESS_EVERY_SECONDS
             try:
-                await process_pending(self.db, self.policy, self.clock.now())
+                await self.process()
                 backoff.reset()
             except StoreError as error:
                 delay = backoff.next_delay()

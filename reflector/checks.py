@@ -130,7 +130,7 @@ _SAMPLE_MEETING = Meeting(
 def sample_inbound(kind: Kind, meeting: Meeting) -> Inbound:
     """A message of `kind` with every field of the classifier's contract filled in."""
     file = FileFact("sample.docx", "application/octet-stream", 1234, "0" * 64)
-    fields: dict[str, Any] = {
+    by_kind: dict[Kind, dict[str, Any]] = {
         Kind.REGISTRATION: {
             "action": "register",
             "meeting": meeting.id,
@@ -160,7 +160,8 @@ def sample_inbound(kind: Kind, meeting: Meeting) -> Inbound:
             "contact": "contact@example.org",
             "files": [file.__dict__],
         },
-    }.get(kind, {})
+    }
+    fields = by_kind.get(kind, {})
     return Inbound(
         pk=0,
         message_id="sample@example.org",

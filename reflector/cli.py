@@ -107,7 +107,7 @@ def run(
     ] = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Run the service: IMAP/LMTP intake and processing, until SIGTERM or Ctrl-C."""
+    """Run the service: IMAP/LMTP intake, processing with the workflows, and sending."""
     _setup_logging(verbose, default=logging.INFO)
     settings = _settings(config, db, require_secrets=True)
 
@@ -121,9 +121,15 @@ def run(
                 report = await service.run_once()
                 counts = report.processed.counts
                 outcome = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+                sent = report.sent
                 typer.echo(
                     f"took in {report.fetched} new messages; "
-                    f"handled {report.processed.total}" + (f" ({outcome})" if outcome else "")
+                    f"handled {report.processed.total}"
+                    + (f" ({outcome})" if outcome else "")
+                    + f"; sent {sent.sent} mails"
+                    + (f", {sent.retrying} to retry" if sent.retrying else "")
+                    + (f", {sent.failed} failed" if sent.failed else "")
+                    + (f" (SMTP: {sent.error})" if sent.error else "")
                 )
                 return
             stop = asyncio.Event()
@@ -174,9 +180,17 @@ def import_(
     config: ConfigOption = Path("config.toml"),
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary.")] = False,
+    act: Annotated[
+        bool,
+        typer.Option(
+            "--act",
+            help="Also run the workflows: file records and queue replies "
+            "(sent by `reflector run`). Without it, messages are classified and filed only.",
+        ),
+    ] = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Take in messages from files and process them."""
+    """Take in messages from files and process them (no mail is sent)."""
     _setup_logging(verbose)
     settings = _settings(config, db)
     for path in paths:
@@ -184,13 +198,15 @@ def import_(
             raise _fail(f"{path}: no such file or directory", EXIT_CONFIG)
 
     async def main() -> dict[str, Any]:
+        from reflector.engine.apply import Engine
         from reflector.importer import import_paths
         from reflector.understand import policy_from_settings
 
+        engine = Engine.from_settings(settings) if act else None
         database = await _open_db(settings)
         try:
             summary = await import_paths(
-                database, policy_from_settings(settings), paths, SystemClock()
+                database, policy_from_settings(settings), paths, SystemClock(), engine=engine
             )
         finally:
             await database.close()
@@ -474,6 +490,34 @@ def show(
         sys.stdout.buffer.write(raw_message.data)
         return
     typer.echo(describe_message(message, raw_message))
+
+
+@app.command()
+def explain(
+    message_id: Annotated[str, typer.Argument(help="A Message-ID (with or without <>) or #N.")],
+    config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
+) -> None:
+    """Explain a message: which workflow ran, which conditions held, what it did and sent."""
+    from reflector.explain import explain as explain_text
+    from reflector.store.queries import find_message, mails_caused_by
+
+    settings = _settings(config, db)
+
+    async def main() -> str | None:
+        database = await _open_db(settings)
+        try:
+            found = await find_message(database, message_id)
+            if found is None:
+                return None
+            return explain_text(found[0], await mails_caused_by(database, found[0].id or 0))
+        finally:
+            await database.close()
+
+    text = _run(main)
+    if text is None:
+        raise _fail(f"no message {message_id!r} in {settings.database.url}", EXIT_NOT_FOUND)
+    typer.echo(text)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from reflector.clock import Clock
+from reflector.engine.apply import Engine
 from reflector.mail.files import read_paths
 from reflector.pipeline import process_pending
 from reflector.store.db import Database
@@ -51,8 +52,19 @@ class ImportSummary:
 
 
 async def import_paths(
-    db: Database, policy: Policy, paths: Sequence[Path], clock: Clock
+    db: Database,
+    policy: Policy,
+    paths: Sequence[Path],
+    clock: Clock,
+    *,
+    engine: Engine | None = None,
 ) -> ImportSummary:
+    """Store and process the messages in `paths`; with `engine`, run their workflows too.
+
+    Without an engine, messages are classified and filed only: importing an old archive must
+    not answer mail from years ago. With one, records are filed and mail is queued in the
+    outbox, to be sent by `reflector run`.
+    """
     summary = ImportSummary()
     files: set[Path] = set()
     new_pks: list[int] = []
@@ -78,7 +90,7 @@ async def import_paths(
         await flush()
     summary.files = len(files)
 
-    await process_pending(db, policy, clock.now())
+    await process_pending(db, policy, clock.now(), engine=engine)
     async with db.read() as session:
         for start in range(0, len(new_pks), 500):
             rows = await session.execute(

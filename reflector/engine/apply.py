@@ -275,12 +275,12 @@ async def _documents(
                 col(DocumentFile.document_id).in_(ids)
             )
         ):
-            hashes.setdefault(doc_id, []).append(digest)
+            hashes.setdefault(doc_id or 0, []).append(digest)
         pks = [d.message_pk for d in docs if d.message_pk is not None]
         for pk, sender in await session.execute(
             select(col(Message.id), col(Message.from_addr)).where(col(Message.id).in_(pks))
         ):
-            senders[pk] = sender
+            senders[pk or 0] = sender
     return tuple(
         DocumentFact(
             d.number,

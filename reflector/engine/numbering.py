@@ -15,7 +15,9 @@ import string
 
 
 def format_number(pattern: str, *, group: str, seq: int, meeting: str = "", year: int = 0) -> str:
-    """>>> format_number("{group}-{meeting}-I-{seq:03d}", group="JCA-QKDN", meeting="6", seq=5)
+    """The number for sequence `seq`.
+
+    >>> format_number("{group}-{meeting}-I-{seq:03d}", group="JCA-QKDN", meeting="6", seq=5)
     'JCA-QKDN-6-I-005'
     """
     return pattern.format(group=group, meeting=meeting, seq=seq, year=year)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from reflector.store.db import Database
-from reflector.store.models import Message, RawMessage
+from reflector.store.models import Message, Outbox, RawMessage
 
 LIST_COLUMNS = ("id", "received_at", "status", "kind", "from", "subject", "message_id", "reason")
 
@@ -96,6 +96,13 @@ async def find_message(db: Database, ref: str) -> tuple[Message, RawMessage] | N
         raw = await session.get(RawMessage, message.raw_id)
         assert raw is not None
         return message, raw
+
+
+async def mails_caused_by(db: Database, message_pk: int) -> list[Outbox]:
+    """The outbox rows a message caused, in the order they were queued."""
+    async with db.read() as session:
+        query = select(Outbox).where(col(Outbox.cause_pk) == message_pk).order_by(col(Outbox.id))
+        return list((await session.scalars(query)).all())
 
 
 def describe_message(message: Message, raw: RawMessage) -> str:
