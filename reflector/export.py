@@ -260,5 +260,5 @@ async def export_register(
         await asyncio.to_thread(_write, directory / "index.html", page, directory)
         await asyncio.to_thread(_write, directory / "documents.csv", table, directory)
     except OSError as error:
-        raise ExportError(f"{error.filename or directory}: {error.strerror}") from error
+        raise ExportError(f"{error.filename or directory}: {error.strerror or error}") from error
     return report

@@ -139,6 +139,23 @@ async def test_file_names_cannot_leave_the_directory(sqlite_db: Database, tmp_pa
     ]
 
 
+async def test_a_symlink_in_the_directory_cannot_lead_outside(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    await seed(sqlite_db)
+    outside, out = tmp_path / "outside", tmp_path / "site"
+    make_symlink(out / "files" / "JCA-QKDN-6-I-001", outside)
+    with pytest.raises(ExportError, match="outside"):
+        await export_register(sqlite_db, make_settings(tmp_path), "6", out)
+    assert files_under(outside) == []
+
+
+def make_symlink(link: Path, target: Path) -> None:
+    target.mkdir()
+    link.parent.mkdir(parents=True)
+    link.symlink_to(target, target_is_directory=True)
+
+
 def test_safe_name_keeps_ordinary_names() -> None:
     assert safe_name("JCA-QKDN contribution (v2).docx") == "JCA-QKDN contribution (v2).docx"
     assert safe_name("报告.pdf") == "报告.pdf"
