@@ -6,7 +6,7 @@ All datetimes inside reflector are timezone-aware UTC; local times exist only at
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -21,6 +21,25 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved: for tests and the demo's accelerated time.
+
+    >>> clock = FixedClock(datetime(2027, 1, 8, 12, 0, tzinfo=UTC))
+    >>> clock.advance(days=1).isoformat()
+    '2027-01-09T12:00:00+00:00'
+    """
+
+    def __init__(self, at: datetime):
+        self.at = as_utc(at)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> datetime:
+        self.at += timedelta(**delta)
+        return self.at
 
 
 def as_utc(value: datetime) -> datetime:
