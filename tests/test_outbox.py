@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from reflector.clock import SystemClock
 from reflector.dev import SmtpSink, free_port
-from reflector.mail.send import Reply
+from reflector.mail.send import Reply, SmtpSender
 from reflector.outbox import (
     OutboxSender,
     OutgoingMail,
@@ -78,6 +78,19 @@ async def rows(db: Database) -> list[Outbox]:
 def make_sender(tmp_path: Path, db: Database, port: int, clock: Any, **outbox: Any) -> OutboxSender:
     settings = make_settings(tmp_path, smtp_port=port, outbox=outbox)
     return OutboxSender(db, settings.smtp, settings.outbox, clock, rng=random.Random(0))
+
+
+class WatchedSender(SmtpSender):
+    """An SmtpSender that tells when a send has come back."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.answered = asyncio.Event()
+
+    async def send(self, *args: Any, **kwargs: Any) -> dict[str, Reply]:
+        replies = await super().send(*args, **kwargs)
+        self.answered.set()
+        return replies
 
 
 # -- enqueue ------------------------------------------------------------------------------------
@@ -388,3 +401,25 @@ def test_an_accepted_recipient_is_never_tried_again(tmp_path: Path) -> None:
     )
     assert (second.status, second.sent_at) == ("sent", START + timedelta(minutes=2))
     assert second.last_replies["a@x"]["at"] == START.isoformat()  # kept from the first try
+
+
+async def test_run_rides_out_an_outage_and_delivers_when_the_server_returns(
+    tmp_path: Path, sqlite_db: Database
+) -> None:
+    port = free_port()  # down at first
+    settings = make_settings(tmp_path, smtp_port=port, outbox={"retry_first_seconds": 1})
+    smtp = WatchedSender(settings.smtp)
+    sender = OutboxSender(sqlite_db, settings.smtp, settings.outbox, SystemClock(), sender=smtp)
+    await queue(sqlite_db, [mail("ack:1", ["maria@qtech.example"])], SystemClock().now())
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run(stop))
+    await asyncio.wait_for(smtp.answered.wait(), timeout=10)  # it tried, and failed
+
+    async with SmtpSink(port=port) as sink:
+        await sink.wait_for(1, timeout=10)
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+
+    [row] = await rows(sqlite_db)
+    assert (row.status, sink.deliveries) == ("sent", {"maria@qtech.example": 1})
+    assert row.attempts >= 2

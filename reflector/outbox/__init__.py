@@ -1,0 +1,54 @@
+"""The outbox: every mail we send is a row first, and a delivery second.
+
+A workflow queues mail with `enqueue()` in its own transaction, so the records it writes and
+the mails that announce them commit together or not at all. The idempotency key is the
+contract: queueing an existing key does nothing and says so. `OutboxSender` then delivers what
+is due over one SMTP connection and writes the outcome per recipient into `last_replies`:
+
+    queued ──claim──▶ sending ──▶ sent      every recipient answered; at least one took it
+       ▲                 │   ├──▶ failed    every recipient refused it for good (5xx)
+       └── 4xx/network ──┘   └──▶ expired   still owed to someone `give_up_hours` after queueing
+
+Only the recipients still owed a delivery are tried again: a 250 is never repeated, a 550 is
+final, a 451 (or no answer at all) is retried with exponential backoff and jitter from
+`retry_first_seconds` up to `retry_max_seconds`.
+
+Crash semantics. No database transaction is open while we talk to the SMTP server: a short
+transaction claims due rows (`sending`, leased until `now + lease_seconds`), we send, and a
+later transaction records the replies. So
+
+* a mail is never lost: a process killed anywhere leaves its row `queued` or `sending`, and a
+  `sending` row is claimed again when its lease runs out (on SQLite at once, when the next
+  sender starts, since there is only one);
+* a mail is sent twice only if the process dies (or the database stays down until it is
+  stopped) between the server's final 250 to DATA and the commit that records it. The copy is
+  then byte-identical, with the same Message-ID, because the bytes are stored.
+
+Several senders may share a PostgreSQL database (the claim uses FOR UPDATE SKIP LOCKED, so a
+row goes to one of them). On SQLite run one sender per database.
+
+    async with db.write() as session:                   # the workflow's transaction
+        [new] = await enqueue(session, [mail], now)      # False: that key was queued before
+    sender = OutboxSender(db, settings.smtp, settings.outbox, SystemClock())
+    report = await sender.drain_once()                  # DrainReport(attempted=1, sent=1, ...)
+    await sender.run(stop, wake)                        # forever: drain, wait, drain ...
+
+Modules: `mails` (what is queued), `retry` (what a reply means, pure), `sender` (delivery).
+"""
+
+from reflector.outbox.mails import OutboxStatus, OutgoingMail, enqueue, replies_since
+from reflector.outbox.retry import Settled, pending_recipients, retry_delay, settle
+from reflector.outbox.sender import DrainReport, OutboxSender
+
+__all__ = [
+    "DrainReport",
+    "OutboxSender",
+    "OutboxStatus",
+    "OutgoingMail",
+    "Settled",
+    "enqueue",
+    "pending_recipients",
+    "replies_since",
+    "retry_delay",
+    "settle",
+]

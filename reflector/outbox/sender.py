@@ -1,0 +1,399 @@
+"""`OutboxSender`: deliver due outbox rows over one SMTP connection, never inside a transaction.
+
+One drain is a pipeline of claim batches. While batch k is on the wire, one short write
+transaction records the outcome of batch k-1 and claims batch k+1 (status `sending`, attempts
++1, next_attempt_at = now + lease), so the database work hides behind the network work and
+costs two statements per batch instead of a few per mail:
+
+    tx: claim 1 │ send 1 ──────────┐
+                │ tx: claim 2      │ send 2 ──────────┐
+                │                  │ tx: record 1, claim 3 │ send 3 ... │ tx: record last
+
+    sender = OutboxSender(db, settings.smtp, settings.outbox, SystemClock())
+    report = await sender.drain_once()    # DrainReport(attempted=3, sent=2, retrying=1, ...)
+    await sender.run(stop, wake)          # drain, sleep until woken or something is due, repeat
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reflector.backoff import Backoff
+from reflector.clock import Clock
+from reflector.config import OutboxSettings, SmtpSettings
+from reflector.errors import StoreError
+from reflector.mail.send import Reply, SmtpSender
+from reflector.outbox.mails import TABLE, OutboxStatus
+from reflector.outbox.retry import Settled, pending_recipients, settle
+from reflector.store.db import Database
+
+log = logging.getLogger(__name__)
+
+CLAIM_BATCH = 50  # mails per claim (and per result statement)
+CLAIM_BYTES = 32 * 1024 * 1024  # ... unless they are big: the claimed bytes sit in memory
+POLL_SECONDS = 30.0  # `run` looks for due mail at least this often (others may enqueue)
+_DUE = (OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value)
+
+# One executemany for a batch's outcomes. Guarded: after a lost lease another sender owns the
+# row (it claimed it again, so attempts moved on), and its result wins.
+_RECORD = (
+    update(TABLE)
+    .where(
+        TABLE.c.id == bindparam("b_id"),
+        TABLE.c.attempts == bindparam("b_claimed_attempts"),
+        TABLE.c.status == OutboxStatus.SENDING.value,
+    )
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        next_attempt_at=bindparam("b_next"),
+        last_replies=bindparam("b_replies"),
+        sent_at=bindparam("b_sent_at"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class DrainReport:
+    """What one `drain_once` did, counted in mails (rows)."""
+
+    attempted: int = 0  # handed to the SMTP server
+    sent: int = 0  # now `sent`
+    retrying: int = 0  # back to `queued` for a later try (including `released` ones)
+    failed: int = 0  # now `failed`
+    expired: int = 0  # now `expired`
+    released: int = 0  # claimed but not tried (server unreachable, lease half over, stopping)
+    error: str | None = None  # why the drain stopped early: the SMTP server could not be reached
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    idem_key: str
+    message_id: str
+    envelope_from: str
+    envelope_to: list[str]
+    data: bytes
+    attempts: int  # including this claim
+    created_at: datetime
+    last_replies: dict[str, Any]
+
+
+@dataclass
+class _Tally:
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    def add(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+
+class OutboxSender:
+    """Delivers due outbox rows through one `SmtpSender` (see `reflector.outbox`)."""
+
+    def __init__(
+        self,
+        db: Database,
+        smtp: SmtpSettings,
+        outbox: OutboxSettings,
+        clock: Clock,
+        *,
+        sender: SmtpSender | None = None,
+        lease_seconds: float = 300.0,
+        poll_seconds: float = POLL_SECONDS,
+        rng: random.Random | None = None,
+    ):
+        self.db = db
+        self.settings = outbox
+        self.clock = clock
+        self.sender = sender or SmtpSender(smtp, rcpt_per_transaction=outbox.rcpt_per_transaction)
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self._rng = rng or random.Random()
+        self._recovered = not db.is_sqlite  # PostgreSQL: abandoned rows wait for their lease
+        self._unrecorded: list[dict[str, Any]] = []  # outcomes not yet committed
+        self._stop: asyncio.Event | None = None
+
+    # -- the public loops -----------------------------------------------------------------------
+
+    async def drain_once(self, limit: int | None = None) -> DrainReport:
+        """Send everything due now (at most `limit` mails), record the outcomes, return counts.
+
+        Stops early when the SMTP server cannot be reached (`DrainReport.error`). Raises
+        `StoreError` when the database fails; the outcomes of mails already sent stay in
+        memory and are written first by the next call.
+        """
+        if not self._recovered:
+            await self._requeue_abandoned()
+            self._recovered = True
+        tally = _Tally()
+        remaining = limit
+
+        def wanted() -> int:
+            if tally.error is not None or (self._stop is not None and self._stop.is_set()):
+                return 0
+            return CLAIM_BATCH if remaining is None else min(CLAIM_BATCH, remaining)
+
+        claimed = await self._step(wanted())
+        while claimed:
+            if remaining is not None:
+                remaining -= len(claimed)
+            # Record what is done and claim the next batch while this one is on the wire.
+            ahead = asyncio.create_task(self._step(wanted()))
+            try:
+                await self._deliver(claimed, tally)
+            except BaseException:  # a bug, or cancelled: put the next batch back untried
+                await asyncio.wait([ahead])
+                if not ahead.cancelled() and ahead.exception() is None:
+                    now = self.clock.now()
+                    self._unrecorded.extend(
+                        _update(m, m.attempts - 1, OutboxStatus.QUEUED, now) for m in ahead.result()
+                    )
+                raise
+            claimed = await ahead
+        await self._step(0)
+        return DrainReport(**tally.counts, error=tally.error)
+
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
+        """Drain, then sleep until `wake` is set, the next row is due or `poll_seconds` pass.
+
+        Returns soon after `stop` is set: the batch on the wire is finished and recorded, and
+        claimed mails not yet tried are put back. Database errors and bugs are logged and
+        retried with backoff. The SMTP connection is closed when a drain found nothing to do.
+        """
+        self._stop = stop
+        backoff = Backoff(base=1.0, cap=300.0, rng=self._rng)
+        try:
+            while not stop.is_set():
+                try:
+                    report = await self.drain_once()
+                    backoff.reset()
+                    if report.attempted == 0:
+                        await self.sender.close()
+                    delay = await self._seconds_to_next_due()
+                    if report.attempted == 0:
+                        delay = max(delay, 0.1)  # due rows locked by another sender: no spin
+                except StoreError as error:
+                    delay = backoff.next_delay()
+                    log.warning("outbox: %s; retrying in %.1f s", error, delay)
+                except Exception:  # a bug must not stop sending silently: log it and go on
+                    delay = backoff.next_delay()
+                    log.exception("outbox: unexpected error; retrying in %.1f s", delay)
+                await _wait(stop, wake, delay)
+        finally:
+            self._stop = None
+            await self.sender.close()
+
+    # -- one transaction: record the outcomes so far, claim the next batch ---------------------
+
+    async def _step(self, limit: int) -> list[_Claimed]:
+        """Write `_unrecorded` and claim up to `limit` due rows, in one short transaction."""
+        if not self._unrecorded and limit == 0:
+            return []
+        outcomes = list(self._unrecorded)
+        async with self.db.write() as session:
+            if outcomes:
+                result = await session.execute(_RECORD, outcomes)
+            claimed = await self._claim(session, limit) if limit else []
+        del self._unrecorded[: len(outcomes)]  # committed (more may have been added meanwhile)
+        if outcomes and 0 <= (written := cast(CursorResult[Any], result).rowcount) < len(outcomes):
+            log.warning(
+                "outbox: %d of %d outcome(s) not written: their lease ran out and another "
+                "sender took them (lease_seconds too short?)",
+                len(outcomes) - written,
+                len(outcomes),
+            )
+        return claimed
+
+    async def _claim(self, session: AsyncSession, limit: int) -> list[_Claimed]:
+        """Mark up to `limit` due rows `sending` with our lease; oldest due first."""
+        t = TABLE
+        now = self.clock.now()
+        due = await session.execute(
+            select(t.c.id, func.length(t.c.data))
+            .where(t.c.status.in_(_DUE), t.c.next_attempt_at <= now)
+            .order_by(t.c.next_attempt_at, t.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer anyway
+        )
+        ids: list[int] = []
+        total = 0
+        for pk, size in due:
+            if ids and total + (size or 0) > CLAIM_BYTES:
+                break
+            ids.append(pk)
+            total += size or 0
+        if not ids:
+            return []
+        rows = await session.execute(
+            update(t)
+            .where(t.c.id.in_(ids))
+            .values(
+                status=OutboxStatus.SENDING.value,
+                attempts=t.c.attempts + 1,
+                next_attempt_at=now + self.lease,
+            )
+            .returning(
+                t.c.id,
+                t.c.idem_key,
+                t.c.message_id,
+                t.c.envelope_from,
+                t.c.envelope_to,
+                t.c.data,
+                t.c.attempts,
+                t.c.created_at,
+                t.c.last_replies,
+            )
+        )
+        order = {pk: i for i, pk in enumerate(ids)}
+        return sorted((_Claimed(*row) for row in rows), key=lambda c: order[c.id])
+
+    # -- the network part (no transaction open) -------------------------------------------------
+
+    async def _deliver(self, claimed: Sequence[_Claimed], tally: _Tally) -> None:
+        """Send each claimed mail; its new state goes to `_unrecorded` as soon as it is known."""
+        started = self.clock.now()
+        updates = self._unrecorded
+        for mail in claimed:
+            now = self.clock.now()
+            stopping = self._stop is not None and self._stop.is_set()
+            if tally.error is None and (stopping or now - started > self.lease / 2):
+                # Put it back untried: we are stopping, or would outlive the lease (another
+                # sender would take the row meanwhile).
+                updates.append(_update(mail, mail.attempts - 1, OutboxStatus.QUEUED, now))
+                tally.add("released")
+                tally.add("retrying")
+                continue
+            pending = pending_recipients(mail.envelope_to, mail.last_replies)
+            if tally.error is not None:  # the server is unreachable: do not knock again now
+                replies = {r: Reply(None, f"not tried: {tally.error}") for r in pending}
+                attempts = mail.attempts - 1
+                tally.add("released")
+            else:
+                replies = await self.sender.send(mail.envelope_from, pending, mail.data)
+                attempts = mail.attempts
+                tally.add("attempted")
+                broken = next((r for r in replies.values() if r.code is None), None)
+                if broken is not None:
+                    tally.error = broken.text
+            settled = settle(
+                mail.envelope_to,
+                mail.last_replies,
+                replies,
+                created_at=mail.created_at,
+                attempts=attempts,
+                now=self.clock.now(),
+                settings=self.settings,
+                rng=self._rng,
+            )
+            self._log(mail, replies, settled, attempts)
+            tally.add("retrying" if settled.status is OutboxStatus.QUEUED else settled.status.value)
+            updates.append(
+                _update(mail, attempts, settled.status, settled.next_attempt_at, settled)
+            )
+
+    # -- housekeeping ---------------------------------------------------------------------------
+
+    async def _requeue_abandoned(self) -> None:
+        """SQLite has one sender: rows left `sending` were left by a process that died."""
+        t = TABLE
+        async with self.db.write() as session:
+            result = await session.execute(
+                update(t)
+                .where(t.c.status == OutboxStatus.SENDING.value)
+                .values(status=OutboxStatus.QUEUED.value, next_attempt_at=self.clock.now())
+            )
+        if requeued := cast(CursorResult[Any], result).rowcount:
+            log.warning(
+                "outbox: %d mail(s) left 'sending' by a stopped process queued again "
+                "(each may reach its recipients twice, with the same Message-ID)",
+                requeued,
+            )
+
+    async def _seconds_to_next_due(self) -> float:
+        t = TABLE
+        async with self.db.read() as session:
+            due = await session.scalar(
+                select(func.min(t.c.next_attempt_at)).where(t.c.status.in_(_DUE))
+            )
+        if due is None:
+            return self.poll_seconds
+        seconds = (due - self.clock.now()).total_seconds()
+        return min(max(seconds, 0.0), self.poll_seconds)
+
+    def _log(
+        self, mail: _Claimed, replies: Mapping[str, Reply], settled: Settled, attempts: int
+    ) -> None:
+        """One line per decision, naming the key and the Message-ID."""
+        what = f"outbox {mail.idem_key} <{mail.message_id}>"
+        for rcpt, reply in replies.items():
+            if reply.permanent:
+                log.warning("%s: %s refused it for good: %s", what, rcpt, reply)
+        if settled.status is OutboxStatus.SENT:
+            accepted = sum(1 for reply in replies.values() if reply.ok)
+            log.info("%s: sent (%d recipient(s) accepted, attempt %d)", what, accepted, attempts)
+        elif settled.status is OutboxStatus.FAILED:
+            log.warning("%s: failed: every recipient refused it", what)
+        else:
+            last = next((replies[r] for r in settled.pending if r in replies), None)
+            if settled.status is OutboxStatus.EXPIRED:
+                log.warning(
+                    "%s: expired after %d attempt(s) over %d h; not delivered to %s (last: %s)",
+                    what,
+                    attempts,
+                    self.settings.give_up_hours,
+                    ", ".join(settled.pending),
+                    last,
+                )
+            else:
+                log.info(
+                    "%s: %d recipient(s) deferred (%s); next try at %s",
+                    what,
+                    len(settled.pending),
+                    last,
+                    settled.next_attempt_at.isoformat(),
+                )
+
+
+def _update(
+    mail: _Claimed,
+    attempts: int,
+    status: OutboxStatus,
+    next_attempt_at: datetime,
+    settled: Settled | None = None,
+) -> dict[str, Any]:
+    """Parameters for `_RECORD`: one claimed row's new state."""
+    return {
+        "b_id": mail.id,
+        "b_claimed_attempts": mail.attempts,
+        "b_attempts": attempts,
+        "b_status": status.value,
+        "b_next": next_attempt_at,
+        "b_replies": mail.last_replies if settled is None else settled.last_replies,
+        "b_sent_at": None if settled is None else settled.sent_at,
+    }
+
+
+async def _wait(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
+    """Sleep up to `seconds`, less if `stop` or `wake` is set (then `wake` is cleared)."""
+    events = [stop] + ([wake] if wake is not None else [])
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*waiters, return_exceptions=True)
+    if wake is not None:
+        wake.clear()
