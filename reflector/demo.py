@@ -27,7 +27,7 @@ from reflector.config import load_settings
 from reflector.dev import SmtpSink, free_port, start_pymap
 from reflector.mail.imapconn import ImapConnection
 from reflector.store.db import Database
-from reflector.store.models import Message
+from reflector.store.models import Message, Outbox
 from reflector.values import MessageStatus
 
 DEADLINE_SECONDS = 45.0
@@ -241,12 +241,40 @@ async def transcript(db: Database, sink: SmtpSink, write: Callable[[str], None])
         if m.fields:
             shown = {k: v for k, v in m.fields.items() if v not in (None, [], "")}
             write(f"        fields: {shown}")
-    write(f"\nSent (SMTP sink 127.0.0.1:{sink.port}): {len(sink.messages)} messages")
-    if not sink.messages:
-        write("  (nothing to send yet: no workflows are installed; see workflows/README.md)")
+    write(
+        f"\nSent through the outbox (SMTP sink 127.0.0.1:{sink.port}): {len(sink.messages)} mails"
+    )
     for sent in sink.messages:
         parsed = sent.parsed()
-        write(f"  to {', '.join(sent.rcpt_tos)}: {parsed['Subject']}")
+        write(f"  to {', '.join(sent.rcpt_tos)}")
+        write(f"      subject: {parsed['Subject']}")
+        body = parsed.get_body(("plain",))
+        text = str(body.get_content()) if body is not None else ""
+        for line in _gist(text):
+            write(f"      | {line}")
+
+
+def _gist(text: str, lines: int = 4) -> list[str]:
+    """The first lines of a mail after the greeting: what it says, for the transcript."""
+    found = [line.rstrip() for line in text.splitlines() if line.strip()]
+    if found and found[0].startswith("Dear"):
+        found = found[1:]
+    return found[:lines]
+
+
+async def _wait_sent(db: Database, deadline: float) -> None:
+    """Until the outbox holds nothing queued or being sent."""
+    while time.monotonic() < deadline:
+        async with db.read() as session:
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(Outbox)
+                .where(col(Outbox.status).in_(("queued", "sending")))
+            )
+        if not waiting:
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"the outbox did not empty within {DEADLINE_SECONDS:.0f} s")
 
 
 async def run_demo(*, serve: bool, out: TextIO) -> int:
@@ -290,6 +318,7 @@ async def run_demo(*, serve: bool, out: TextIO) -> int:
             total = len(waiting) + len(while_idle) + len(by_lmtp)
             try:
                 await _wait_until(db, total, started + DEADLINE_SECONDS)
+                await _wait_sent(db, started + DEADLINE_SECONDS)
                 if serve:
                     write("\nServing: point a mail client at the IMAP server; Ctrl-C ends.")
                     await _until_interrupted()

@@ -27,5 +27,13 @@ def test_demo_runs_the_scenario_over_real_sockets_and_exits_by_itself() -> None:
     ):
         assert outcome in out, f"{outcome!r} missing from the transcript:\n{out}"
     assert "via lmtp" in out and "via imap" in out
-    assert "Sent (SMTP sink" in out
+    assert "Sent through the outbox (SMTP sink" in out and ": 6 mails" in out
+    # what the participants and the chairs got: numbers and what was understood
+    for sent in (
+        "Registered to attend remotely.",
+        "JCA-QKDN-6-I-001",
+        "JCA-QKDN-LS-001",
+        "[JCA-QKDN] Action requested: JCA-QKDN-LS-001",
+    ):
+        assert sent in out, f"{sent!r} missing from the transcript:\n{out}"
     assert "Traceback" not in result.stderr
