@@ -423,3 +423,28 @@ async def test_run_rides_out_an_outage_and_delivers_when_the_server_returns(
     [row] = await rows(sqlite_db)
     assert (row.status, sink.deliveries) == ("sent", {"maria@qtech.example": 1})
     assert row.attempts >= 2
+
+
+async def test_stopping_mid_drain_records_what_was_sent_and_puts_the_rest_back(
+    tmp_path: Path, sqlite_db: Database, smtp_sink: SmtpSink
+) -> None:
+    recipients = [f"p{i}@example.org" for i in range(150)]
+    await queue(sqlite_db, [mail(f"notify:{i}", [r]) for i, r in enumerate(recipients)])
+    settings = make_settings(tmp_path, smtp_port=smtp_sink.port)
+    clock = FakeClock()
+    sender = OutboxSender(sqlite_db, settings.smtp, settings.outbox, clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run(stop))
+    await smtp_sink.wait_for(60, timeout=10)  # into the second batch of 50
+
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+
+    statuses = {row.envelope_to[0]: (row.status, row.attempts) for row in await rows(sqlite_db)}
+    sent = {r for r, (status, _) in statuses.items() if status == "sent"}
+    assert sent == set(smtp_sink.deliveries)  # everything that went out is recorded
+    assert len(sent) < len(recipients)
+    assert {statuses[r] for r in recipients if r not in sent} == {("queued", 0)}  # untried
+    # The next start sends the rest, and nothing twice.
+    await make_sender(tmp_path, sqlite_db, smtp_sink.port, clock).drain_once()
+    assert smtp_sink.deliveries == dict.fromkeys(recipients, 1)

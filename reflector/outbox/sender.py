@@ -159,6 +159,10 @@ class OutboxSender:
                     self._unrecorded.extend(
                         _update(m, m.attempts - 1, OutboxStatus.QUEUED, now) for m in ahead.result()
                     )
+                # Record what was sent before giving up, even when cancelled: unrecorded, it
+                # would be sent again after the lease (the mail in flight will be anyway).
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._step(0))
                 raise
             claimed = await ahead
         await self._step(0)
