@@ -37,6 +37,7 @@ from reflector.engine.effects import (
 from reflector.engine.facts import DocumentFact, Inbound, Records
 from reflector.engine.numbering import format_number, number_regex
 from reflector.mail.compose import Party
+from reflector.mail.fields import mailable
 
 ROLES = ("secretariat", "chair", "vice_chair")
 
@@ -97,12 +98,12 @@ def _file_registration(params: Mapping[str, Any], st: PlanState) -> None:
     late = bool(st.facts["after_deadline"])
     outcomes = []
     for person in people:
-        email = person.get("email") or (st.inbound.from_email if len(people) == 1 else None)
+        given = person.get("email") or (st.inbound.from_email if len(people) == 1 else None)
+        email = mailable(given)
         shown = dict(person, email=email)
         if not email:
             outcomes.append(dict(shown, outcome="no e-mail address"))
             continue
-        email = email.casefold()
         before = st.records.registrations.get(email)
         registered = before is not None and before.status == "registered"
         mode = person.get("mode") or (before.mode if before else None)
@@ -264,7 +265,7 @@ def _answer(params: Mapping[str, Any], st: PlanState, default_key: str) -> None:
     inbound, limit = st.inbound, st.settings.outbox.replies_per_hour
     address = inbound.reply_email
     if not address:
-        st.note("no reply: the message has no sender address")
+        st.note("no reply: the message has no valid sender address")
         return
     if inbound.no_reply:
         st.note(f"no reply: {address} must not get automatic answers (RFC 3834, list or bulk)")
@@ -304,8 +305,8 @@ def _notify(params: Mapping[str, Any], st: PlanState) -> None:
     targets = params["to"] if isinstance(params["to"], list) else [params["to"]]
     inbound = st.inbound
     sender = (
-        Party(inbound.from_name, inbound.from_email)
-        if inbound.from_email and params.get("reply_to_sender", True)
+        Party(inbound.reply_name or inbound.from_name, inbound.reply_email)
+        if inbound.reply_email and params.get("reply_to_sender", True)
         else None
     )
     for target in targets:

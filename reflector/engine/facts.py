@@ -19,6 +19,7 @@ from typing import Any
 from reflector.classify import Verdict
 from reflector.config import Meeting, Settings
 from reflector.engine.effects import FileFact
+from reflector.mail.fields import mailable
 from reflector.mail.parse import ParsedMessage
 from reflector.mail.screen import Screening
 from reflector.values import Kind
@@ -39,7 +40,7 @@ class Inbound:
     subject: str
     from_email: str | None
     from_name: str
-    reply_email: str | None  # Reply-To if given, else From (RFC 5322 s.3.6.2)
+    reply_email: str | None  # Reply-To if given, else From (RFC 5322 s.3.6.2); None if invalid
     reply_name: str
     date: datetime | None
     received_at: datetime
@@ -76,7 +77,7 @@ def inbound_from(
         subject=parsed.subject,
         from_email=sender.email.casefold() if sender else None,
         from_name=sender.name if sender else "",
-        reply_email=answer.email.casefold() if answer else None,
+        reply_email=mailable(answer.email) if answer else None,
         reply_name=answer.name if answer else "",
         date=parsed.date,
         received_at=received_at,

@@ -12,8 +12,27 @@ import re
 from email.utils import getaddresses
 from urllib.parse import unquote_to_bytes
 
+from email_validator import EmailNotValidError, validate_email
+
 from reflector.mail.decode import clean_text, decode_bytes, decode_words
 from reflector.values import Address
+
+def mailable(address: str | None) -> str | None:
+    """The address, case-folded, if mail can be sent to it; else None (checked offline).
+
+    Senders' addresses come from hostile headers: an answer must never go to whatever a
+    malformed From: happened to parse into.
+
+    >>> mailable("Maria.Rossi@QTech.example"), mailable("_victim@example.org?="), mailable(None)
+    ('maria.rossi@qtech.example', None, None)
+    """
+    if not address:
+        return None
+    try:
+        return validate_email(address, check_deliverability=False).normalized.casefold()
+    except EmailNotValidError:
+        return None
+
 
 # RFC 5322 s.3.6.4: msg-id = "<" id-left "@" id-right ">"; real mail also has ids without "@".
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
