@@ -448,3 +448,47 @@ async def test_stopping_mid_drain_records_what_was_sent_and_puts_the_rest_back(
     # The next start sends the rest, and nothing twice.
     await make_sender(tmp_path, sqlite_db, smtp_sink.port, clock).drain_once()
     assert smtp_sink.deliveries == dict.fromkeys(recipients, 1)
+
+
+async def test_a_server_shutting_down_is_not_asked_again_in_the_same_drain(
+    tmp_path: Path, sqlite_db: Database
+) -> None:
+    await queue(sqlite_db, [mail(f"notify:{i}", [f"p{i}@example.org"]) for i in range(3)])
+    async with SmtpSink(data_reply=lambda envelope: "421 4.3.2 shutting down") as sink:
+        sender = make_sender(tmp_path, sqlite_db, sink.port, FakeClock())
+        report = await sender.drain_once()
+        await sender.sender.close()
+
+    assert (report.attempted, report.released, report.retrying) == (1, 2, 3)
+    assert report.error == "421 4.3.2 shutting down"
+    assert sum(sink.rcpt_attempts.values()) == 1
+    assert {row.status for row in await rows(sqlite_db)} == {"queued"}
+
+
+async def test_mail_not_tried_within_half_the_lease_is_put_back(
+    tmp_path: Path, sqlite_db: Database, smtp_sink: SmtpSink
+) -> None:
+    clock = FakeClock()
+
+    class SlowSender(SmtpSender):  # every send takes 200 s of (fake) time
+        async def send(self, *args: Any, **kwargs: Any) -> dict[str, Reply]:
+            replies = await super().send(*args, **kwargs)
+            clock.advance(seconds=200)
+            return replies
+
+    settings = make_settings(tmp_path, smtp_port=smtp_sink.port)
+    smtp = SlowSender(settings.smtp)
+    sender = OutboxSender(
+        sqlite_db, settings.smtp, settings.outbox, clock, sender=smtp, lease_seconds=300
+    )
+    await queue(sqlite_db, [mail(f"notify:{i}", [f"p{i}@example.org"]) for i in range(3)])
+
+    report = await sender.drain_once()
+    await smtp.close()
+
+    assert (report.attempted, report.released) == (1, 2)
+    assert [(row.status, row.attempts) for row in await rows(sqlite_db)] == [
+        ("sent", 1),
+        ("queued", 0),
+        ("queued", 0),
+    ]

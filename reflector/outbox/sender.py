@@ -87,6 +87,7 @@ class _Claimed:
     attempts: int  # including this claim
     created_at: datetime
     last_replies: dict[str, Any]
+    lease_until: datetime  # another sender may take the row after this
 
 
 @dataclass
@@ -257,6 +258,7 @@ class OutboxSender:
                 t.c.attempts,
                 t.c.created_at,
                 t.c.last_replies,
+                t.c.next_attempt_at,
             )
         )
         order = {pk: i for i, pk in enumerate(ids)}
@@ -266,12 +268,11 @@ class OutboxSender:
 
     async def _deliver(self, claimed: Sequence[_Claimed], tally: _Tally) -> None:
         """Send each claimed mail; its new state goes to `_unrecorded` as soon as it is known."""
-        started = self.clock.now()
         updates = self._unrecorded
         for mail in claimed:
             now = self.clock.now()
             stopping = self._stop is not None and self._stop.is_set()
-            if tally.error is None and (stopping or now - started > self.lease / 2):
+            if tally.error is None and (stopping or now > mail.lease_until - self.lease / 2):
                 # Put it back untried: we are stopping, or would outlive the lease (another
                 # sender would take the row meanwhile).
                 updates.append(_update(mail, mail.attempts - 1, OutboxStatus.QUEUED, now))
@@ -287,9 +288,11 @@ class OutboxSender:
                 replies = await self.sender.send(mail.envelope_from, pending, mail.data)
                 attempts = mail.attempts
                 tally.add("attempted")
-                broken = next((r for r in replies.values() if r.code is None), None)
+                # No answer, or 421 "service not available" (RFC 5321 s.3.8): do not knock
+                # again for the rest of this drain.
+                broken = next((r for r in replies.values() if r.code in (None, 421)), None)
                 if broken is not None:
-                    tally.error = broken.text
+                    tally.error = str(broken)
             settled = settle(
                 mail.envelope_to,
                 mail.last_replies,
