@@ -82,7 +82,8 @@ def check_workflow(
         try:
             condition.holds(facts)
         except ConditionError as error:
-            problems.append(_problem(workflow, f"{where}.when", error.source, error.reason))
+            expected = f"a condition that works for a {kind} message: {error.reason}"
+            problems.append(_problem(workflow, f"{where}.when", error.source, expected))
     state = PlanState(inbound, Records(), settings, meeting, facts, now)
     for step in workflow.steps:
         at = f"{where} step {step.number} ({step.action})"
@@ -90,7 +91,8 @@ def check_workflow(
             try:
                 step.when.holds({**facts, "filed": state.filed})
             except ConditionError as error:
-                problems.append(_problem(workflow, f"{at}: when", error.source, error.reason))
+                expected = f"a condition that works for a {kind} message: {error.reason}"
+                problems.append(_problem(workflow, f"{at}: when", error.source, expected))
         before = len(state.effects)
         ACTIONS[step.action].run(step.params, state)
         for effect in state.effects[before:]:

@@ -102,7 +102,7 @@ def load_workflows(
             if workflow.name in seen:
                 problems.append(
                     ConfigProblem(
-                        str(path),
+                        workflow.file,
                         f'[[workflow]] "{workflow.name}"',
                         None,
                         f"a name no other workflow has ({seen[workflow.name]} has it too)",
@@ -122,10 +122,18 @@ def load_workflows_or_raise(
     return found
 
 
+def shown_path(path: Path) -> str:
+    """`path` relative to the current directory when it is below it (as people typed it)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _load_file(
     path: Path, templates: set[str] | None
 ) -> tuple[list[Workflow], list[ConfigProblem]]:
-    out = _Collector(str(path))
+    out = _Collector(shown_path(path))
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -144,7 +152,7 @@ def _load_file(
         return [], out.problems
     workflows = []
     for index, table in enumerate(tables, 1):
-        workflow = _workflow(table, index, variables, str(path), out, templates)
+        workflow = _workflow(table, index, variables, out.file, out, templates)
         if workflow is not None:
             workflows.append(workflow)
     return workflows, out.problems
