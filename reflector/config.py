@@ -90,10 +90,18 @@ class Meeting:
     remote: bool
     registration_deadline: datetime | None  # UTC
     input_deadline: datetime | None  # UTC
+    agenda: str = ""  # the draft agenda, shown in the announcement
+    announce_at: datetime | None = None  # UTC; None: [schedule].announce_days_before the start
+    sequence: int = 0  # raised on every change after it was announced (.ics SEQUENCE)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def deadlines(self) -> list[tuple[str, datetime]]:
+        """("registration" | "input", UTC moment) for the deadlines this meeting has."""
+        found = [("registration", self.registration_deadline), ("input", self.input_deadline)]
+        return [(name, moment) for name, moment in found if moment is not None]
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,19 @@ class NumberingSettings:
 
 
 @dataclass(frozen=True)
+class ScheduleSettings:
+    announce_days_before: int  # announce a meeting this long before it starts (if no announce_at)
+    announce_to: tuple[str, ...]  # besides the reflector, e.g. other SDOs' liaison contacts
+    reminder_days: tuple[int, ...]  # participants are reminded this many days before a deadline
+    reminder_audience: str  # "reflector" (one mail to the list) or "participants"
+    warning_days: tuple[int, ...]  # chair and vice-chair are warned this many days before
+    eve_time: str  # "HH:MM" local to the meeting, the day before it starts: the chairs' eve mail
+    digest_time: str  # "HH:MM" in the group's zone: the secretariat's daily digest
+    digest_skip_empty: bool  # no digest on a day with nothing new (default: say "nothing new")
+    report_to_chair: bool  # mail the report skeleton to the chair when the meeting has ended
+
+
+@dataclass(frozen=True)
 class LmtpSettings:
     enabled: bool
     host: str
@@ -204,6 +225,7 @@ class Settings:
     templates_dir: Path
     outbox: OutboxSettings
     numbering: NumberingSettings
+    schedule: ScheduleSettings
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -229,7 +251,7 @@ _URL_WHAT = "a sqlite:/// or postgresql:// URL"
 _DB_HINT = "secrets are not read from config files: put the password in REFLECTOR_DB or PGPASSWORD"
 DEFAULT_DATABASE_URL = "sqlite:///reflector.db"
 _SECTIONS: tuple[str, ...] = ("group", "addresses", "roles", "meetings", "imap", "smtp", "lmtp")
-_SECTIONS += ("intake", "database", "paths", "outbox", "numbering")
+_SECTIONS += ("intake", "database", "paths", "outbox", "numbering", "schedule")
 
 
 def load_settings(
@@ -282,6 +304,7 @@ def load_settings(
     templates = r.string("templates", "templates", what='a folder such as "templates"')
     outbox = _outbox(top.section("outbox", _OUTBOX_KEYS), addresses)
     numbering = _numbering(top.section("numbering", ("contribution", "liaison")))
+    schedule = _schedule(top.section("schedule", _SCHEDULE_KEYS))
 
     problems.raise_if_any()
     return Settings(
@@ -299,6 +322,7 @@ def load_settings(
         templates_dir=under(base, templates),
         outbox=outbox,
         numbering=numbering,
+        schedule=schedule,
     )
 
 
@@ -326,6 +350,7 @@ def _people(r: Reader, key: str, *, required: bool) -> tuple[Person, ...]:
 
 
 _MEETING_KEYS = ("id", "title", "place", "timezone", "start", "end", "in_person", "remote")
+_MEETING_KEYS += ("agenda", "announce_at")
 _DEADLINES = ("registration_deadline", "input_deadline")
 
 
@@ -374,6 +399,8 @@ def _meetings(top: Reader, group_name: str, group_zone: str | None) -> tuple[Mee
                 remote=remote,
                 registration_deadline=deadlines[0],
                 input_deadline=deadlines[1],
+                agenda=m.string("agenda", "", what="the draft agenda as text", allow_empty=True),
+                announce_at=m.moment("announce_at", zone, required=False, date_is_end_of_day=False),
             )
         )
     return tuple(meetings)
@@ -551,3 +578,42 @@ def pattern_problem(pattern: str, allowed: tuple[str, ...]) -> str | None:
     if "seq" not in fields or not fields <= set(allowed):
         return expected
     return None
+
+
+_SCHEDULE_KEYS: tuple[str, ...] = ("announce_days_before", "announce_to", "reminder_days")
+_SCHEDULE_KEYS += ("reminder_audience", "warning_days", "eve_time", "digest_time")
+_SCHEDULE_KEYS += ("digest_skip_empty", "report_to_chair")
+_CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def _days(r: Reader, key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    value = r.get(key)
+    if value is ABSENT:
+        return default
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 365 for v in value)
+        or len(set(value)) != len(value)
+    ):
+        r.problem(
+            key, value, "a list of different whole numbers of days, 1-365, such as [14, 7, 3, 1]"
+        )
+        return default
+    return tuple(sorted(value, reverse=True))
+
+
+def _schedule(r: Reader) -> ScheduleSettings:
+    clock = 'a time of day such as "08:00"'
+    return ScheduleSettings(
+        announce_days_before=r.integer("announce_days_before", 1, 730, default=60),
+        announce_to=tuple(r.emails("announce_to", what="a list of e-mail addresses") or ()),
+        reminder_days=_days(r, "reminder_days", (14, 7, 3, 1)),
+        reminder_audience=r.choice(
+            "reminder_audience", ("reflector", "participants"), default="reflector"
+        ),
+        warning_days=_days(r, "warning_days", (7, 1)),
+        eve_time=r.string("eve_time", "09:00", what=clock, pattern=_CLOCK),
+        digest_time=r.string("digest_time", "08:00", what=clock, pattern=_CLOCK),
+        digest_skip_empty=r.boolean("digest_skip_empty", default=False),
+        report_to_chair=r.boolean("report_to_chair", default=True),
+    )

@@ -19,6 +19,7 @@ from reflector.config import (
     Meeting,
     NumberingSettings,
     OutboxSettings,
+    ScheduleSettings,
     Person,
     RoleSettings,
     Settings,
@@ -40,6 +41,7 @@ def make_settings(
     intake: dict[str, Any] | None = None,
     outbox: dict[str, Any] | None = None,
     smtp_port: int = 25,
+    schedule: dict[str, Any] | None = None,
     workflows_dir: Path | None = None,
 ) -> Settings:
     """Settings for the corpus' fictional JCA-QKDN, with IMAP/LMTP pointed where a test says."""
@@ -113,7 +115,21 @@ def make_settings(
         templates_dir=tmp_path / "templates",
         outbox=dataclasses.replace(outbox_settings, **(outbox or {})),
         numbering=NumberingSettings("{group}-{meeting}-I-{seq:03d}", "{group}-LS-{seq:03d}"),
+        schedule=dataclasses.replace(SCHEDULE, **(schedule or {})),
     )
+
+
+SCHEDULE = ScheduleSettings(
+    announce_days_before=60,
+    announce_to=("liaison-contacts@etsi-q.example",),
+    reminder_days=(14, 7, 3, 1),
+    reminder_audience="reflector",
+    warning_days=(7, 1),
+    eve_time="09:00",
+    digest_time="08:00",
+    digest_skip_empty=False,
+    report_to_chair=True,
+)
 
 
 def make_message(
