@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import ssl
 from dataclasses import dataclass
@@ -24,8 +25,10 @@ from reflector.engine.apply import Engine
 from reflector.errors import StoreError
 from reflector.mail.imap import ImapSource
 from reflector.mail.lmtp import IngestHandler, start_lmtp_server
+from reflector.meetings import load_meetings, sync_config_meetings
 from reflector.outbox import DrainReport, OutboxSender
 from reflector.pipeline import ProcessReport, process_pending
+from reflector.schedule import Scheduler
 from reflector.store.db import Database
 from reflector.understand import Policy, policy_from_settings
 
@@ -39,6 +42,7 @@ class OnceReport:
     fetched: int
     processed: ProcessReport
     sent: DrainReport
+    scheduled: list[str]  # outbox keys of the scheduled mail queued
 
 
 class Service:
@@ -70,19 +74,41 @@ class Service:
             else None
         )
         self.lmtp_server: asyncio.Server | None = None
+        self.scheduler = Scheduler(
+            db, settings, self.engine.renderer, self.clock, on_queued=self._outbox_wake.set
+        )
+        self._synced = False
 
     async def run_once(self) -> OnceReport:
-        """Take in what IMAP holds now, process every pending message, send what is due."""
+        """Take in what IMAP holds now, process every pending message, queue the scheduled
+        mail that is due, and send what is due."""
         fetched = await self.imap.sync_once() if self.imap else 0
         processed = await self.process()
+        scheduled = await self.scheduler.run_due()
         try:
             sent = await self.outbox.drain_once()
         finally:
             await self.outbox.sender.close()
-        return OnceReport(fetched, processed, sent)
+        return OnceReport(fetched, processed, sent, scheduled)
+
+    async def refresh_meetings(self) -> None:
+        """Take the meetings from the database (config.toml's are copied in at the first call),
+        so that `reflector meetings add|edit` needs no restart."""
+        now = self.clock.now()
+        if not self._synced:
+            async with self.db.write() as session:
+                await sync_config_meetings(session, self.settings.meetings, now)
+            self._synced = True
+        async with self.db.read() as session:
+            meetings = await load_meetings(session)
+        if meetings != self.settings.meetings:
+            self.settings = dataclasses.replace(self.settings, meetings=meetings)
+            self.policy = policy_from_settings(self.settings)
+            self.engine = dataclasses.replace(self.engine, settings=self.settings)
 
     async def process(self) -> ProcessReport:
         """One processing pass with the workflows; wakes the sender when mail may be queued."""
+        await self.refresh_meetings()
         report = await process_pending(self.db, self.policy, self.clock.now(), engine=self.engine)
         if report.counts.get("processed"):
             self._outbox_wake.set()
@@ -112,6 +138,8 @@ class Service:
         tasks.append(
             asyncio.create_task(self.outbox.run(stop, wake=self._outbox_wake), name="outbox")
         )
+        await self.refresh_meetings()
+        tasks.append(asyncio.create_task(self.scheduler.run(stop), name="scheduler"))
         if ready is not None:
             ready.set()
         try:

@@ -235,6 +235,10 @@ class Settings:
             found.add(self.addresses.reflector_request)
         return frozenset(a.casefold() for a in found)
 
+    @property
+    def group_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.group.timezone)
+
     def meeting(self, meeting_id: str) -> Meeting | None:
         """The meeting with this id, or None: `settings.meeting("6")`."""
         return next((m for m in self.meetings if m.id == meeting_id), None)
@@ -349,9 +353,23 @@ def _people(r: Reader, key: str, *, required: bool) -> tuple[Person, ...]:
     )
 
 
-_MEETING_KEYS = ("id", "title", "place", "timezone", "start", "end", "in_person", "remote")
+_MEETING_KEYS: tuple[str, ...] = ("id", "title", "place", "timezone", "start", "end")
+_MEETING_KEYS += ("in_person", "remote")
 _MEETING_KEYS += ("agenda", "announce_at")
 _DEADLINES = ("registration_deadline", "input_deadline")
+
+
+def parse_meetings(
+    tables: list[dict[str, object]], group: GroupSettings, source: str
+) -> tuple[Meeting, ...]:
+    """Meetings given as TOML-like tables (e.g. by `reflector meetings add`), checked exactly
+    like config.toml's [[meetings]]; ConfigError names `source` and each problem."""
+    problems = Problems(source)
+    found = _meetings(
+        Reader(problems, "", {"meetings": tables}, ("meetings",)), group.name, group.timezone
+    )
+    problems.raise_if_any()
+    return found
 
 
 def _meetings(top: Reader, group_name: str, group_zone: str | None) -> tuple[Meeting, ...]:

@@ -19,9 +19,9 @@ from reflector.config import (
     Meeting,
     NumberingSettings,
     OutboxSettings,
-    ScheduleSettings,
     Person,
     RoleSettings,
+    ScheduleSettings,
     Settings,
     SmtpSettings,
 )

@@ -267,7 +267,8 @@ MISTAKES = [
     pytest.param(
         [add("[imapp]", 'host = "x"')],
         "config.toml: [imapp]: expected one of: group, addresses, roles, meetings, imap, smtp, "
-        'lmtp, intake, database, paths, outbox, numbering, schedule (unknown key; did you mean "imap"?)',
+        "lmtp, intake, database, paths, outbox, numbering, schedule "
+        '(unknown key; did you mean "imap"?)',
         id="unknown-section",
     ),
     pytest.param(

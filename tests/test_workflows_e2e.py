@@ -40,7 +40,7 @@ class Site:
         assert report.sent.error is None
         new = self.sink.messages[self.seen :]
         self.seen = len(self.sink.messages)
-        return [m.parsed() for m in new]
+        return [m.parsed() for m in new if not _scheduled(m.parsed())]
 
     async def rows(self, model: type) -> list:
         async with self.service.db.read() as session:
@@ -62,6 +62,12 @@ async def site(
     clock = FixedClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     yield Site(Service(settings, db, clock=clock), smtp_sink, pymap_server)
     await db.close()
+
+
+def _scheduled(mail: EmailMessage) -> bool:
+    """Announcements, digests ... (tested in test_meeting_cycle.py), not answers to mail."""
+    purpose = mail["Message-ID"].strip("<>").split("@")[0].rsplit(".", 1)[-1]
+    return purpose in ("announce", "reminder", "warning", "eve", "overdue", "digest", "report")
 
 
 def text_of(mail: EmailMessage) -> str:

@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from reflector.mail.decode import clean_text, decode_bytes, decode_words
 from reflector.values import Address
 
+
 def mailable(address: str | None) -> str | None:
     """The address, case-folded, if mail can be sent to it; else None (checked offline).
 

@@ -8,12 +8,13 @@ No `from __future__ import annotations` here: SQLModel needs the real annotation
     people, registrations, documents, document_files, liaisons
                    the group's records, filled by the workflows
     outbox         every mail we send, with its idempotency key
+    meetings       the calendar: from config.toml and `reflector meetings add|edit`
 """
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from reflector.store.types import UTCDateTime, json_type
@@ -208,3 +209,27 @@ class Outbox(SQLModel, table=True):
     cause_pk: int | None = Field(default=None, foreign_key="messages.id")
     created_at: datetime = _utc()
     sent_at: datetime | None = _utc(default=None, nullable=True)
+
+
+class MeetingRow(SQLModel, table=True):
+    """A meeting, as config.toml or `reflector meetings add|edit` gave it (times in UTC)."""
+
+    __tablename__ = "meetings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: str = Field(unique=True)  # Meeting.id: "6"
+    title: str
+    place: str
+    timezone: str
+    start: datetime = _utc()
+    end: datetime = _utc()
+    in_person: bool
+    remote: bool
+    registration_deadline: datetime | None = _utc(default=None, nullable=True)
+    input_deadline: datetime | None = _utc(default=None, nullable=True)
+    agenda: str = Field(default="", sa_type=Text)
+    announce_at: datetime | None = _utc(default=None, nullable=True)
+    sequence: int = 0  # raised on every change: the .ics SEQUENCE of its announcement
+    source: str = "config"  # "config" | "command" (then config.toml no longer overrides it)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
