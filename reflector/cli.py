@@ -520,6 +520,11 @@ def explain(
     typer.echo(text)
 
 
+# The calendar commands (meetings, digest, report, liaisons) live in their own module; it
+# registers them on `app` and must be imported after everything above is defined.
+from reflector import cli_calendar  # noqa: E402, F401
+
+
 def main() -> None:
     # Make `reflector` behave in pipes (e.g. `| head`) without a BrokenPipeError traceback.
     try:
