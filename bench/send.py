@@ -63,14 +63,28 @@ import aiosmtplib  # noqa: E402
 from aiosmtpd.smtp import SMTP, Envelope, Session  # noqa: E402
 
 from reflector.clock import SystemClock  # noqa: E402
+from reflector.config import OutboxSettings, SmtpSettings  # noqa: E402
 from reflector.outbox import OutboxSender, OutgoingMail, enqueue  # noqa: E402
 from reflector.store.db import Database  # noqa: E402
 from reflector.store.inbox import message_id_of  # noqa: E402
 
-from factories import SECRETARIAT, make_message, make_settings  # noqa: E402
+from factories import SECRETARIAT, make_message  # noqa: E402
 
 HOST = "127.0.0.1"
 TIMEOUT = 60  # seconds per SMTP command: generous, but a stuck run still ends
+# The defaults of config.toml's [smtp] and [outbox], pointed at the sink.
+OUTBOX_SETTINGS = OutboxSettings(
+    rcpt_per_transaction=100,
+    retry_first_seconds=60,
+    retry_max_seconds=3600,
+    give_up_hours=120,
+    replies_per_hour=10,
+    message_id_domain="sdo-coord.example",
+)
+
+
+def smtp_settings(port: int) -> SmtpSettings:
+    return SmtpSettings(HOST, port, "none", None, None, timeout_seconds=TIMEOUT)
 
 
 # -- the mails ----------------------------------------------------------------------------------
@@ -248,8 +262,7 @@ async def measure(kind: str, port: int, mails: Sequence[Mail]) -> dict[str, Any]
         return {"sent": sent, "seconds": time.perf_counter() - started, "rss": _growth(rss)}
     tmp = Path(tempfile.mkdtemp(prefix="reflector-bench-"))
     try:
-        settings = make_settings(tmp, smtp_port=port)
-        db = Database(settings.database.url)
+        db = Database(f"sqlite+aiosqlite:///{tmp / 'reflector.db'}")
         await db.migrate()
         now = datetime.now(UTC)
         queued = [
@@ -261,7 +274,7 @@ async def measure(kind: str, port: int, mails: Sequence[Mail]) -> dict[str, Any]
         async with db.write() as session:
             await enqueue(session, queued, now)
         enqueue_seconds = time.perf_counter() - started
-        sender = OutboxSender(db, settings.smtp, settings.outbox, SystemClock())
+        sender = OutboxSender(db, smtp_settings(port), OUTBOX_SETTINGS, SystemClock())
         rss = reset_peak_rss()
         started = time.perf_counter()
         report = await sender.drain_once()

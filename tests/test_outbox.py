@@ -24,6 +24,7 @@ from reflector.outbox import (
     replies_since,
     settle,
 )
+from reflector.outbox.sender import CLAIM_BATCH
 from reflector.store.db import Database
 from reflector.store.inbox import message_id_of
 from reflector.store.models import Outbox
@@ -428,14 +429,14 @@ async def test_run_rides_out_an_outage_and_delivers_when_the_server_returns(
 async def test_stopping_mid_drain_records_what_was_sent_and_puts_the_rest_back(
     tmp_path: Path, sqlite_db: Database, smtp_sink: SmtpSink
 ) -> None:
-    recipients = [f"p{i}@example.org" for i in range(150)]
+    recipients = [f"p{i}@example.org" for i in range(CLAIM_BATCH + 50)]
     await queue(sqlite_db, [mail(f"notify:{i}", [r]) for i, r in enumerate(recipients)])
     settings = make_settings(tmp_path, smtp_port=smtp_sink.port)
     clock = FakeClock()
     sender = OutboxSender(sqlite_db, settings.smtp, settings.outbox, clock)
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run(stop))
-    await smtp_sink.wait_for(60, timeout=10)  # into the second batch of 50
+    await smtp_sink.wait_for(CLAIM_BATCH + 10, timeout=10)  # into the second claim
 
     stop.set()
     await asyncio.wait_for(task, timeout=10)

@@ -39,7 +39,7 @@ from reflector.store.db import Database
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 50  # mails per claim (and per result statement)
+CLAIM_BATCH = 100  # mails per claim (and per result statement)
 CLAIM_BYTES = 32 * 1024 * 1024  # ... unless they are big: the claimed bytes sit in memory
 POLL_SECONDS = 30.0  # `run` looks for due mail at least this often (others may enqueue)
 _DUE = (OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value)
