@@ -13,7 +13,7 @@ import contextlib
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from reflector.app import Service
-from reflector.config import load_settings
+from reflector.clock import FixedClock
+from reflector.config import Settings, load_settings
 from reflector.dev import SmtpSink, free_port, start_pymap
 from reflector.mail.imapconn import ImapConnection
 from reflector.store.db import Database
@@ -57,12 +58,12 @@ id = "6"
 title = "JCA-QKDN meeting 6"
 place = "Online"
 timezone = "Europe/Zurich"
-start = 2027-01-20T14:00:00
-end = 2027-01-20T17:00:00
+start = {start}T14:00:00
+end = {start}T17:00:00
 in_person = false
 remote = true
-registration_deadline = 2027-01-13
-input_deadline = 2027-01-08
+registration_deadline = {registration_deadline}
+input_deadline = {input_deadline}
 
 [imap]
 host = "127.0.0.1"
@@ -93,9 +94,18 @@ url = "sqlite:///reflector.db"
 
 
 def config_text(
-    *, imap_port: int, smtp_port: int, lmtp_port: int, password_env: str = PASSWORD_ENV
+    *,
+    imap_port: int,
+    smtp_port: int,
+    lmtp_port: int,
+    password_env: str = PASSWORD_ENV,
+    meeting_day: date = date(2027, 1, 20),
 ) -> str:
-    """The demo's config.toml, pointing at servers on 127.0.0.1 (tests use it too)."""
+    """The demo's config.toml, pointing at servers on 127.0.0.1 (tests use it too).
+
+    Meeting 6 is on `meeting_day` (14:00-17:00 Zurich time); registration closes a week
+    before, inputs twelve days before (at 23:59).
+    """
     return CONFIG.format(
         secretariat=SECRETARIAT,
         reflector=REFLECTOR,
@@ -103,6 +113,9 @@ def config_text(
         smtp_port=smtp_port,
         lmtp_port=lmtp_port,
         password_env=password_env,
+        start=meeting_day.isoformat(),
+        registration_deadline=(meeting_day - timedelta(days=7)).isoformat(),
+        input_deadline=(meeting_day - timedelta(days=12)).isoformat(),
     )
 
 
@@ -246,7 +259,7 @@ async def transcript(db: Database, sink: SmtpSink, write: Callable[[str], None])
     )
     for sent in sink.messages:
         parsed = sent.parsed()
-        write(f"  to {', '.join(sent.rcpt_tos)}")
+        write(f"  to {', '.join(sent.rcpt_tos)}  ({parsed['Date']})")
         write(f"      subject: {parsed['Subject']}")
         body = parsed.get_body(("plain",))
         text = str(body.get_content()) if body is not None else ""
@@ -290,8 +303,15 @@ async def run_demo(*, serve: bool, out: TextIO) -> int:
             sink = await stack.enter_async_context(SmtpSink())
             lmtp_port = free_port()
             config = Path(tmp) / "config.toml"
+            # Meeting 6 is 40 days from today: its announcement (60 days before) is due now.
+            meeting_day = datetime.now(UTC).date() + timedelta(days=40)
             config.write_text(
-                config_text(imap_port=imap_port, smtp_port=sink.port, lmtp_port=lmtp_port),
+                config_text(
+                    imap_port=imap_port,
+                    smtp_port=sink.port,
+                    lmtp_port=lmtp_port,
+                    meeting_day=meeting_day,
+                ),
                 encoding="utf-8",
             )
             settings = load_settings(config, {PASSWORD_ENV: "secret"})
@@ -325,9 +345,20 @@ async def run_demo(*, serve: bool, out: TextIO) -> int:
             finally:
                 stop.set()
                 await runner
+            await _accelerated(settings, db, write)
             await transcript(db, sink, write)
             write(f"\nDone in {time.monotonic() - started:.1f} s.")
     return 0
+
+
+async def _accelerated(settings: Settings, db: Database, write: Callable[[str], None]) -> None:
+    """Move the clock on to a week before the input deadline and let the schedule catch up."""
+    meeting = settings.meetings[0]
+    assert meeting.input_deadline is not None
+    later = meeting.input_deadline - timedelta(days=7) + timedelta(hours=1)
+    local = later.astimezone(meeting.zone).strftime("%A %d %B %Y, %H:%M %Z")
+    write(f"\nAccelerated clock: moved on to {local}, a week before the input deadline")
+    await Service(settings, db, clock=FixedClock(later)).run_once()
 
 
 async def _until_interrupted() -> None:
