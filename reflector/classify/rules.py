@@ -1,11 +1,15 @@
-"""The starting rule set: named rules, each recording why it hit (pure).
+"""Named rules: each recognises one piece of evidence and says so in plain words (pure).
 
-Shape borrowed from Mailman 3's rules: a rule has a name, a description, the kind it speaks for,
-a weight, and a check that returns the evidence in plain words or None. Scores for a kind are
-combined like independent evidence (noisy-OR): 1 - prod(1 - weight).
+Shape borrowed from Mailman 3's rules: a rule has a name, a description, the kind it speaks
+for, a weight, and a check that returns the evidence in a short sentence, or None.
+`weight` is the rule's prior in log-odds units (about: 1 = weak hint, 2 = good sign,
+3 = strong, 4 = nearly decisive); a negative weight speaks against the kind. How the weights
+combine, and how `weights.json` adjusts them from labelled mail, is in
+`reflector.classify.model`.
 
-This is the backbone's deliberately small rule set; the classification issue replaces it with a
-measured one. Add a rule by appending a `Rule` to `RULES`.
+Add a rule: write a check `(view, screening) -> str | None`, append a `Rule` to `RULES`,
+add a unit test in tests/classify/test_rules.py, and rerun `python -m reflector.classify.train`
+(docs/classification.md).
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reflector.classify.verdict import SiteFacts
-from reflector.mail.parse import ParsedMessage
+from reflector.classify import lexicon as lx
+from reflector.classify.bodies import DOMAIN_HINTS
+from reflector.classify.documents import document_text
+from reflector.classify.lexicon import cue
+from reflector.classify.view import MailView
 from reflector.mail.screen import Screening
 from reflector.values import Kind
 
-Check = Callable[[ParsedMessage, Screening, SiteFacts], str | None]
+Check = Callable[[MailView, Screening], str | None]
 
 
 @dataclass(frozen=True)
@@ -31,150 +38,359 @@ class Rule:
     check: Check
 
 
-def _first_match(pattern: re.Pattern[str], text: str) -> str | None:
-    match = pattern.search(text)
-    return match.group(0).strip() if match else None
+def _hit(pattern: re.Pattern[str], text: str) -> str | None:
+    m = pattern.search(text)
+    return m.group(0).strip() if m else None
 
 
-def _recipients(message: ParsedMessage) -> set[str]:
-    return {a.key for a in (*message.to, *message.cc)}
+# -- command -------------------------------------------------------------------------------
 
 
-# Words that name each kind, in the languages participants write in.
-REGISTRATION_WORDS = re.compile(
-    r"\b(?:pre-?)?regist(?:er|ration|ering)\b|\binscri(?:ption|re|pción|bir)\b|\banmeld\w*"
-    r"|\bteilnahme\b|регистрац\w*|зарегистр\w*|报名|注册|登録|参加登録|등록|참가\s*신청",
-    re.IGNORECASE,
-)
-CANCEL_WORDS = re.compile(
-    r"\bcancel\w*|\bannul\w*|\bstornier\w*|\babmeld\w*|\bwithdraw\w*|отмен\w*|取消|キャンセル|취소",
-    re.IGNORECASE,
-)
-REMOTE_WORDS = re.compile(
-    r"\bremote(?:ly)?\b|\bonline\b|\bvirtual(?:ly)?\b|\bà distance\b|\ben ligne\b|\bdistancia\b"
-    r"|\bvirtuell\b|удал[её]нн\w*|онлайн|远程|线上|リモート|オンライン|원격|온라인",
-    re.IGNORECASE,
-)
-IN_PERSON_WORDS = re.compile(
-    r"\bin[- ]person\b|\bon[- ]site\b|\bphysically\b|\ben présentiel\b|\bpresencial\b"
-    r"|\bvor ort\b|очно|现场|対面|현장|대면",
-    re.IGNORECASE,
-)
-CONTRIBUTION_WORDS = re.compile(
-    r"\bcontribution\b|\binput (?:document|contribution)\b|\bsubmission\b|\bbeitrag\b"
-    r"|\bcontribución\b|\bdocument d'entrée\b|\bвклад\b|\bдоклад\b|文稿|提案|寄書|기고",
-    re.IGNORECASE,
-)
-LIAISON_SUBJECT = re.compile(r"\bLS\b|\bliaison\b|\bлиазон\w*|联络|リエゾン|연락\s*문서", re.I)
-LIAISON_FOR = re.compile(r"^\s*for\s*:\s*(action|comment|information)\b", re.I | re.M)
-COMMAND_LINE = re.compile(
-    r"^\s*(subscribe|unsubscribe|help|digest\s+(?:on|off)|approve|reject|reclassify|who)\b",
-    re.I,
-)
-DOCUMENT_TYPES = (".doc", ".docx", ".pdf", ".ppt", ".pptx", ".xls", ".xlsx", ".zip", ".odt")
-
-
-def _to_request_address(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
-    if site.reflector_request and site.reflector_request in _recipients(m):
-        return f"addressed to the list's request address {site.reflector_request}"
+def _request_address(v: MailView, s: Screening) -> str | None:
+    request = v.site.reflector_request
+    if request and request in v.recipients:
+        return f"sent to the list's command address {request}"
     return None
 
 
-def _command_line(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
-    lines = [ln for ln in m.text.splitlines() if ln.strip() and not ln.startswith(">")]
-    first = lines[0] if lines else m.subject
-    if len(lines) <= 3 and (match := COMMAND_LINE.match(first) or COMMAND_LINE.match(m.subject)):
-        return f"a one-line command '{match.group(1).lower()}'"
+def _command_line(v: MailView, s: Screening) -> str | None:
+    if not v.own_lines or len(v.parts.own) > 400:
+        return None
+    m = lx.COMMAND.match(v.own_lines[0].lower())
+    return f"first line is the command '{m.group(1)}'" if m else None
+
+
+def _command_subject(v: MailView, s: Screening) -> str | None:
+    m = lx.COMMAND.match(v.topic_lower)
+    if m and len(v.parts.own) < 600 and not v.files:
+        return f"subject is the command '{m.group(1)}'"
     return None
 
 
-def _own_list_copy(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
+def _staff_reply(v: MailView, s: Screening) -> str | None:
+    if v.replies_to_us and v.sender_domain == v.our_domain:
+        return f"a reply from our own domain ({v.message.from_}) to one of our notices"
+    return None
+
+
+# -- post ----------------------------------------------------------------------------------
+
+
+def _own_list_copy(v: MailView, s: Screening) -> str | None:
     return f"came through our reflector (List-Id {s.list_id})" if s.own_list else None
 
 
-def _to_reflector(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
-    if site.reflector in _recipients(m):
-        return f"addressed to the reflector {site.reflector}"
-    return None
-
-
-def _registration_subject(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
-    word = _first_match(REGISTRATION_WORDS, m.subject)
-    return f"subject contains '{word}'" if word else None
-
-
-def _registration_body(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
-    word = _first_match(REGISTRATION_WORDS, m.text[:4000])
-    return f"text contains '{word}'" if word else None
-
-
-def _liaison_subject(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
-    word = _first_match(LIAISON_SUBJECT, m.subject)
-    return f"subject contains '{word}'" if word else None
-
-
-def _liaison_for(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
-    match = LIAISON_FOR.search(m.text[:6000])
-    return f"a 'For: {match.group(1).lower()}' line" if match else None
-
-
-def _document_attachment(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
-    for attachment in m.attachments:
-        if attachment.filename.lower().endswith(DOCUMENT_TYPES):
-            return f"attachment '{attachment.filename}' ({attachment.content_type})"
-    return None
-
-
-def _contribution_words(m: ParsedMessage, s: Screening, site: SiteFacts) -> str | None:
-    word = _first_match(CONTRIBUTION_WORDS, m.subject) or _first_match(
-        CONTRIBUTION_WORDS, m.text[:2000]
+def _to_reflector(v: MailView, s: Screening) -> str | None:
+    return (
+        f"addressed to the reflector {v.site.reflector}"
+        if v.site.reflector in v.recipients
+        else None
     )
-    return f"mentions '{word}'" if word else None
 
 
+def _group_greeting(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.GREETING_TO_ALL, " ".join(v.own_lines[:2]).lower())
+    return f"greets the whole group ({cue(word)})" if word else None
+
+
+def _list_thread(v: MailView, s: Screening) -> str | None:
+    tag = f"[{v.site.group_name.lower()}]"
+    if tag in v.subject.lower() and v.is_reply and not v.replies_to_us:
+        return "a reply in a thread of our list"
+    return None
+
+
+# -- registration --------------------------------------------------------------------------
+
+
+def _registration_subject(v: MailView, s: Screening) -> str | None:
+    if v.replies_to_us:
+        return None  # "Re: Registration received" is our own subject coming back
+    word = _hit(lx.REGISTER, v.topic_lower)
+    return f"subject speaks of registering ({cue(word)})" if word else None
+
+
+def _registration_request(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.REGISTER_REQUEST, v.content_flat)
+    return f"asks to register someone ({cue(word)})" if word else None
+
+
+def _registration_words(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.REGISTER, v.own_flat)
+    return f"text speaks of registering ({cue(word)})" if word else None
+
+
+def _change_registration(v: MailView, s: Screening) -> str | None:
+    asks = f"{v.topic_lower} {v.content_flat}"
+    word = _hit(lx.CHANGE, asks)
+    if word is None and lx.REGISTER.search(asks):
+        word = _hit(lx.CANCEL, asks)
+    return f"asks to change or cancel a registration ({cue(word)})" if word else None
+
+
+def _attendance(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.ATTEND, v.content_flat)
+    if word is None:
+        return None
+    at = v.content_flat.find(word)
+    if lx.NEGATION.search(v.content_flat[max(0, at - 40) : at]):
+        return None
+    return f"says they will attend ({cue(word)})"
+
+
+def _participation_mode(v: MailView, s: Screening) -> str | None:
+    topic = "" if v.replies_to_us else v.topic_lower
+    text = lx.MEETING_FORMAT.sub(" ", f"{topic} {v.own_flat}")
+    for pattern in (lx.REMOTE, lx.IN_PERSON):
+        word = _hit(pattern, text)
+        if word:
+            return f"names a way to attend ({cue(word)})"
+    return None
+
+
+def _participant_details(v: MailView, s: Screening) -> str | None:
+    labels = {m.group(1).lower() for m in lx.PERSON_FIELD.finditer(v.parts.own.lower())}
+    if len(labels) >= 2:
+        return "gives a participant's details (" + ", ".join(sorted(labels)[:3]) + ")"
+    return None
+
+
+# -- contribution --------------------------------------------------------------------------
+
+
+def _contribution_subject(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.CONTRIBUTION, v.topic_lower)
+    return f"subject names an input document ({cue(word)})" if word else None
+
+
+def _submission(v: MailView, s: Screening) -> str | None:
+    m = lx.SUBMIT.search(v.content_flat)
+    if m is None:
+        return None
+    if lx.INTENT.search(v.content_flat[max(0, m.start() - 30) : m.start()]) and not (
+        v.documents or "http" in v.content_flat
+    ):
+        return None  # "we would like to submit ..." with nothing submitted
+    return f"submits a document ({cue(m.group(0))})"
+
+
+def _document_attached(v: MailView, s: Screening) -> str | None:
+    if not v.documents:
+        return None
+    a = v.documents[0]
+    more = f" and {len(v.documents) - 1} more" if len(v.documents) > 1 else ""
+    return f"attachment '{a.original_filename or a.filename}' ({a.content_type}){more}"
+
+
+def _contribution_file_name(v: MailView, s: Screening) -> str | None:
+    for a in v.documents:
+        if lx.CONTRIBUTION_FILE.search(a.filename):
+            return f"file name '{a.filename}' marks an input document"
+    return None
+
+
+def _revision(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.REVISED, f"{v.topic_lower} {' '.join(a.filename.lower() for a in v.documents)}")
+    return f"a revised version ({cue(word)})" if word else None
+
+
+def _contribution_words(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.CONTRIBUTION, v.own_flat)
+    return f"text speaks of an input document ({cue(word)})" if word else None
+
+
+def _document_link(v: MailView, s: Screening) -> str | None:
+    if v.documents or not lx.CONTRIBUTION.search(v.own_flat):
+        return None
+    m = re.search(r"https?://\S+", v.parts.own)
+    return f"links to a document ({m.group(0)[:60]})" if m else None
+
+
+# -- liaison -------------------------------------------------------------------------------
+
+
+def _liaison_subject(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.LIAISON, v.topic_lower) or _hit(lx.LS_TOKEN, v.topic)
+    return f"subject names a liaison statement ({cue(word)})" if word else None
+
+
+def _liaison_fields(v: MailView, s: Screening) -> str | None:
+    m = lx.FOR_LINE.search(v.content)
+    return f"has the '{' '.join(m.group(0).split())[:40]}' line of an LS" if m else None
+
+
+def _reply_deadline(v: MailView, s: Screening) -> str | None:
+    m = lx.DEADLINE_LINE.search(v.content)
+    return f"asks for a reply by a date ('{' '.join(m.group(0).split())[:40]}')" if m else None
+
+
+def _ls_file(v: MailView, s: Screening) -> str | None:
+    for a in v.documents:
+        if lx.LS_TOKEN.search(a.filename) or lx.LIAISON.search(a.filename.lower()):
+            return f"attachment '{a.filename}' is named as an LS"
+    return None
+
+
+def _ls_phrase(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.LS_SENT, v.content_flat)
+    return f"sends a liaison statement ({cue(word)})" if word else None
+
+
+def _liaison_words(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.LIAISON, v.own_flat)
+    return f"text speaks of a liaison statement ({cue(word)})" if word else None
+
+
+def _body_sender(v: MailView, s: Screening) -> str | None:
+    sender = v.message.from_
+    if sender is None:
+        return None
+    m = DOMAIN_HINTS.search(sender.email.rpartition("@")[2]) or DOMAIN_HINTS.search(sender.name)
+    return f"sent from another standards body ({sender.email})" if m else None
+
+
+def _document_is_ls(v: MailView, s: Screening) -> str | None:
+    for a in v.documents[:2]:
+        head = document_text(a)[:1500]
+        if re.search(r"^liaison statement\b", head, re.IGNORECASE | re.MULTILINE) or (
+            lx.FOR_LINE.search(head.lower())
+        ):
+            return f"the attached '{a.filename}' is a liaison statement"
+    return None
+
+
+# -- other ---------------------------------------------------------------------------------
+
+
+def _bulk(v: MailView, s: Screening) -> str | None:
+    precedence = (v.message.header("precedence") or "").strip().lower()
+    if precedence in ("bulk", "junk"):
+        return f"Precedence: {precedence} (mass mail)"
+    if v.message.header("list-unsubscribe") and not s.own_list:
+        return "List-Unsubscribe of a mailing we do not run"
+    return None
+
+
+def _other_list(v: MailView, s: Screening) -> str | None:
+    return f"List-Id of another list ({s.list_id})" if s.list_id and not s.own_list else None
+
+
+def _newsletter(v: MailView, s: Screening) -> str | None:
+    footer = "" if s.own_list else v.parts.signature.lower()  # our own list's footer
+    word = _hit(lx.NEWSLETTER, f"{v.own_flat} {footer}")
+    return f"reads like a newsletter ({cue(word)})" if word else None
+
+
+def _calendar(v: MailView, s: Screening) -> str | None:
+    return (
+        "a calendar invitation (text/calendar)"
+        if "text/calendar" in v.message.content_types
+        else None
+    )
+
+
+def _question(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.QUESTION, v.own_flat)
+    return f"asks a question ({cue(word)})" if word else None
+
+
+def _question_subject(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.QUESTION_SUBJECT, v.topic_lower)
+    return f"subject is a question ({cue(word)})" if word else None
+
+
+def _not_yet(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.NOT_YET, v.own_flat)
+    return f"asks how to, or will do it later ({cue(word)})" if word else None
+
+
+def _already_registered(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.ALREADY_REGISTERED, v.own_flat)
+    return f"is already registered ({cue(word)})" if word else None
+
+
+def _thanks_only(v: MailView, s: Screening) -> str | None:
+    words = v.own_flat.split()
+    if v.files or len(words) > 12 or not lx.THANKS.search(v.own_flat):
+        return None
+    return f"only says thank you ('{' '.join(words)[:40]}')"
+
+
+def _absence(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.ABSENCE, v.own_flat)
+    return f"sends apologies for absence ({cue(word)})" if word else None
+
+
+def _empty(v: MailView, s: Screening) -> str | None:
+    if not v.topic.strip() and not v.parts.own.strip() and not v.files:
+        return "no subject, no text and no attachment"
+    return None
+
+
+def _lure(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.LURE, v.own_flat)
+    return f"reads like a lure ({cue(word)})" if word and not v.documents else None
+
+
+def _robot_sender(v: MailView, s: Screening) -> str | None:
+    sender = v.message.from_
+    if sender and lx.ROBOT_SENDER.match(sender.email.lower()):
+        return f"sent by a robot address ({sender.email})"
+    return None
+
+
+def _rule(name: str, kind: Kind, weight: float, description: str, check: Check) -> Rule:
+    return Rule(name, kind, weight, description, check)
+
+
+C, P, R, D, L, X = (Kind.COMMAND, Kind.POST, Kind.REGISTRATION, Kind.CONTRIBUTION, Kind.LIAISON,
+                    Kind.OTHER)  # fmt: skip
 RULES: tuple[Rule, ...] = (
-    Rule("request-address", Kind.COMMAND, 0.8, "sent to the -request address", _to_request_address),
-    Rule(
-        "command-line",
-        Kind.COMMAND,
-        0.7,
-        "a short mail whose first line is a command",
-        _command_line,
+    _rule("request-address", C, 3.0, "sent to the list's -request address", _request_address),
+    _rule("command-line", C, 4.0, "a short mail whose first line is a command", _command_line),
+    _rule("command-subject", C, 2.5, "the subject is a command", _command_subject),
+    _rule("staff-reply", C, 1.0, "our staff answering one of our notices", _staff_reply),
+    _rule("own-list-copy", P, 3.0, "a copy that came through our reflector", _own_list_copy),
+    _rule("to-reflector", P, 2.5, "addressed to the reflector", _to_reflector),
+    _rule("group-greeting", P, 1.0, "greets the whole group", _group_greeting),
+    _rule("list-thread", P, 1.0, "a reply in a thread of our list", _list_thread),
+    _rule("registration-subject", R, 1.5, "subject speaks of registering", _registration_subject),
+    _rule("registration-request", R, 3.5, "asks to register someone", _registration_request),
+    _rule("registration-words", R, 0.8, "text speaks of registering", _registration_words),
+    _rule("registration-change", R, 3.0, "changes or cancels a registration", _change_registration),
+    _rule("attendance", R, 1.5, "says someone will attend", _attendance),
+    _rule(
+        "participation-mode", R, 1.0, "names remote or in-person attendance", _participation_mode
     ),
-    Rule("own-list-copy", Kind.POST, 0.9, "a copy that came through our reflector", _own_list_copy),
-    Rule("to-reflector", Kind.POST, 0.5, "addressed to the reflector", _to_reflector),
-    Rule(
-        "registration-subject",
-        Kind.REGISTRATION,
-        0.7,
-        "subject speaks of registering",
-        _registration_subject,
-    ),
-    Rule(
-        "registration-text",
-        Kind.REGISTRATION,
-        0.4,
-        "text speaks of registering",
-        _registration_body,
-    ),
-    Rule(
-        "liaison-subject", Kind.LIAISON, 0.8, "subject names a liaison statement", _liaison_subject
-    ),
-    Rule(
-        "liaison-for", Kind.LIAISON, 0.5, "has the For: line of a liaison statement", _liaison_for
-    ),
-    Rule(
-        "document-attachment",
-        Kind.CONTRIBUTION,
-        0.4,
-        "carries a document file",
-        _document_attachment,
-    ),
-    Rule(
-        "contribution-words",
-        Kind.CONTRIBUTION,
-        0.5,
-        "speaks of a contribution",
-        _contribution_words,
-    ),
+    _rule("participant-details", R, 1.2, "Name:/Organisation:/E-mail: lines", _participant_details),
+    _rule("contribution-subject", D, 2.0, "subject names an input document", _contribution_subject),
+    _rule("submission", D, 3.0, "submits a document", _submission),
+    _rule("document-attached", D, 1.5, "carries a document file", _document_attached),
+    _rule("contribution-file", D, 1.0, "file named as an input", _contribution_file_name),
+    _rule("revision", D, 0.7, "a revised version of a document", _revision),
+    _rule("contribution-words", D, 0.8, "text speaks of an input document", _contribution_words),
+    _rule("document-link", D, 0.8, "links to a document instead of attaching", _document_link),
+    _rule("liaison-subject", L, 2.5, "subject names a liaison statement", _liaison_subject),
+    _rule("liaison-for", L, 2.5, "the For: line of an LS", _liaison_fields),
+    _rule("reply-deadline", L, 1.0, "asks for a reply by a date", _reply_deadline),
+    _rule("ls-file", L, 2.5, "attachment named as an LS", _ls_file),
+    _rule("ls-sent", L, 2.0, "says it sends a liaison statement", _ls_phrase),
+    _rule("liaison-words", L, 0.8, "text speaks of a liaison statement", _liaison_words),
+    _rule("body-sender", L, 1.0, "sent from another standards body", _body_sender),
+    _rule("ls-document", L, 3.0, "the attached document is an LS", _document_is_ls),
+    _rule("bulk", X, 2.0, "mass mail (Precedence: bulk, List-Unsubscribe)", _bulk),
+    _rule("other-list", X, 1.5, "came through a list we do not run", _other_list),
+    _rule("newsletter", X, 1.5, "reads like a newsletter", _newsletter),
+    _rule("calendar", X, 3.0, "a calendar invitation", _calendar),
+    _rule("question", X, 1.0, "asks a question", _question),
+    _rule("question-subject", X, 1.5, "the subject is a question", _question_subject),
+    _rule("not-yet", X, 2.0, "asks how to, or will do it later", _not_yet),
+    _rule("already-registered", X, 1.5, "says they are already registered", _already_registered),
+    _rule("thanks-only", X, 3.0, "only says thank you", _thanks_only),
+    _rule("absence", X, 2.0, "apologies for absence", _absence),
+    _rule("empty", X, 3.0, "nothing in it", _empty),
+    _rule("lure", X, 3.0, "a link lure (shared file, confirm payment)", _lure),
+    _rule("robot-sender", X, 1.0, "sent from a no-reply address", _robot_sender),
 )
+
+BIAS: dict[Kind, float] = {X: 2.0}

@@ -16,6 +16,7 @@ class MeetingFacts:
     id: str  # "6"
     title: str  # "6th meeting of JCA-QKDN"
     day: date  # first day, local to the meeting
+    place: str = ""  # "Seoul, Republic of Korea, and online"; its first word names the meeting
 
 
 @dataclass(frozen=True)
