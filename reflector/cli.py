@@ -255,6 +255,45 @@ def classify(
             )
 
 
+@app.command(name="eval")
+def eval_(
+    directory: Annotated[Path, typer.Argument(help="Directory of labelled message files.")],
+    labels: Annotated[
+        Path | None,
+        typer.Option("--labels", help="CSV file,label,notes (default: DIR/labels.csv)."),
+    ] = None,
+    config: ConfigOption = Path("config.toml"),
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    folds: Annotated[
+        int, typer.Option("--cv", min=0, help="Also cross-validate the trained weights, K folds.")
+    ] = 0,
+    fail_under: Annotated[
+        float | None,
+        typer.Option(
+            "--fail-under", help="Exit 1 if macro-F1 is below this or any miss is unsafe."
+        ),
+    ] = None,
+) -> None:
+    """Score classification on labelled mail: per-kind precision/recall/F1, confusion, misses."""
+    settings = _settings(config, None)
+    if not directory.is_dir():
+        raise _fail(f"{directory}: no such directory", EXIT_CONFIG)
+    from reflector.evaluate import LabelsError, evaluate, format_report, site_policy
+
+    try:
+        report = evaluate(
+            directory, labels or directory / "labels.csv", site_policy(settings), folds=folds
+        )
+    except LabelsError as error:
+        raise _fail(str(error), EXIT_CONFIG) from error
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
+    else:
+        typer.echo(format_report(report))
+    if fail_under is not None and (report.macro_f1 < fail_under or report.unsafe):
+        raise typer.Exit(EXIT_FAILURE)
+
+
 @list_app.command("messages")
 def list_messages(
     config: ConfigOption = Path("config.toml"),
