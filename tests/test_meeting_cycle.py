@@ -4,6 +4,7 @@ warnings, a digest every day, the report; and a restart with the clock moved on 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -14,13 +15,14 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from reflector.app import Service
 from reflector.clock import FixedClock
 from reflector.config import Settings
 from reflector.dev import SmtpSink
 from reflector.store.db import Database
-from reflector.store.models import Outbox
+from reflector.store.models import MeetingRow, Outbox, Person, Registration
 
 from factories import make_message, make_settings
 from support.imapclient import append_messages
@@ -230,3 +232,56 @@ async def test_a_restart_three_days_later_sends_each_due_mail_once(cycle: Cycle)
     digest = [m for t, m in cycle.sent if "Daily digest 2027-01-02" in str(m["Subject"])]
     assert len(digest) == 1
     assert "Covering Sunday 27 December 2026" in text(digest[0])
+
+
+async def test_participant_reminders_and_an_announcement_update(cycle: Cycle) -> None:
+    schedule = dataclasses.replace(cycle.settings.schedule, reminder_audience="participants")
+    cycle.settings = dataclasses.replace(cycle.settings, schedule=schedule)
+    cycle.restart()
+    # Maria registers for meeting 6; Kenji came to an earlier meeting (5) only.
+    await cycle.at(zurich("2026-12-01T10:00"), make_message())
+    async with cycle.db.write() as session:
+        now = cycle.clock.at
+        kenji = Person(
+            email="k.sato@nict-q.example", name="Kenji Sato", created_at=now, updated_at=now
+        )
+        session.add(kenji)
+        await session.flush()
+        assert kenji.id is not None
+        session.add(
+            Registration(
+                meeting="5", person_id=kenji.id, mode="remote", created_at=now, updated_at=now
+            )
+        )
+
+    # 14 days before the registration deadline (13 Jan); the input one (8 Jan) is nearer.
+    sent = await cycle.at(zurich("2026-12-30T23:59"))
+    reminders = {str(m["Subject"]): to(m) for m in sent if "Reminder" in m["Subject"]}
+    assert reminders == {
+        "[JCA-QKDN] Reminder: registration deadline for 6th meeting of JCA-QKDN in 14 days "
+        "(13 January 2027)": ["k.sato@nict-q.example"],  # Maria is registered: not reminded
+        "[JCA-QKDN] Reminder: input document deadline for 6th meeting of JCA-QKDN in 14 days "
+        "(8 January 2027)": ["maria.rossi@qtech.example"],  # inputs: the registered people
+    }
+    personal = [m for m in sent if to(m) == ["k.sato@nict-q.example"]]
+    assert text(personal[0]).startswith("Dear Kenji Sato,")
+
+    # Changing the announced meeting sends an UPDATED announcement for the same calendar entry.
+    async with cycle.db.write() as session:
+        row = await session.scalar(select(MeetingRow).where(col(MeetingRow.meeting_id) == "6"))
+        assert row is not None
+        row.place, row.sequence, row.source = "Geneva and online", row.sequence + 1, "command"
+    update = [
+        m for m in await cycle.at(zurich("2026-12-31T10:00")) if "Announcement" in m["Subject"]
+    ]
+    assert [str(m["Subject"]) for m in update] == [
+        "[JCA-QKDN] UPDATED: Announcement: 6th meeting of JCA-QKDN, 20 January 2027, "
+        "Geneva and online"
+    ]
+    (ics,) = [p for p in update[0].iter_attachments() if p.get_content_type() == "text/calendar"]
+    event = icalendar.Calendar.from_ical(ics.get_content()).walk("VEVENT")[0]
+    assert (str(event["UID"]), event["SEQUENCE"], str(event["LOCATION"])) == (
+        "meeting-6@sdo-coord.example",
+        1,
+        "Geneva and online",
+    )
