@@ -25,6 +25,7 @@ REGISTER = _words(
     r"\binscri(?:ption|re|vez|ptions|s|t|te)\b",  # fr
     r"\bm'inscrire\b|\bl'inscrire\b|\bles inscrire\b|\bnous inscrire\b",
     r"\binscrip(?:ción|cion|ciones)\b|\binscribir(?:me|nos|le|les)?\b|\binscrito\b",  # es
+    r"\bregistr(?:o|ar|arme|arnos|en|e|ados?)\b|\bregístre(?:me|nos)\b",
     r"\banmeld\w*|\bmelde\w* \w+ (?:\w+ )?an\b|\bmelden (?:wir|uns|mich)\b|\bregistrierung\b",  # de
     r"регистрац\w*|зарегистр\w*",  # ru
     r"报名|注册|登记|參加登記|报到",  # zh
@@ -43,6 +44,7 @@ REGISTER_REQUEST = _words(
     r"\bsign (?:me|us) up\b",
     r"\b(?:m'|l'|les |nous )inscrire\b|\bje souhaite\w* (?:m'|vous )inscri|\bmerci d'inscrire\b",
     r"\binscribirme\b|\binscribirnos\b|\binscribir a\b|\bsolicit\w* (?:la )?inscripci",
+    r"\bregistren(?:me|nos)? a?\b|\bregístre(?:me|nos)\b|\bquisiera registrar",
     r"\bmelde\w* (?:mich|uns|wir)\b.{0,80}\ban\b|\bbitte (?:melden|registrieren)\b"
     r"|\bmöchte\w* (?:mich|uns) (?:an|registr)",
     r"прошу\s+(?:\w+\s+){0,2}зарегистр|зарегистрируйте|хоч\w+\s+зарегистр",
@@ -85,6 +87,8 @@ INTENT = re.compile(
 # how someone attends
 REMOTE = _words(
     r"\bremote(?:ly)?\b|\bonline\b|\bvirtual(?:ly)?\b|\bvia (?:zoom|webex|teams)\b",
+    r"\bvideo ?conferenc\w*|\bvisio(?:conférence|conference)?\b|\bvideoconferencia\b"
+    r"|\bvideokonferenz\b|\bweb ?conference\b",
     r"\bà distance\b|\ben ligne\b|\bdistanciel\b",
     r"\bremot[ao]\b|\ben línea\b|\ba distancia\b|\bvirtual\b",
     r"\bonline-teilnahme\b|\bvirtuell\b|\bper video\b|\bfernteilnahme\b",
@@ -107,6 +111,11 @@ IN_PERSON = _words(
 NEGATION = re.compile(
     r"(?:\bnot|n't|\bno longer|\bunable to|\bcannot|\bne (?:pourrai|peux) pas|\bno (?:podré|puedo)"
     r"|\bnicht|\bkein\w*|\bне\b|不能|无法|できません|できない|못|않)\W+(?:\w+\W+){0,4}$"
+)
+# "in person instead of remotely": the mode after these is the one not wanted
+INSTEAD = re.compile(
+    r"(?:\binstead of|\brather than|\bau lieu d[e']|\ben lugar de|\ben vez de|\b(?:an)?statt"
+    r"|\bвместо|而不是|ではなく|대신)\s*.{0,25}"
 )
 # "from in-person to remote": the mode after the arrow is the one wanted
 MODE_CHANGE = re.compile(r"\b(?:from|de|von|с)\s+(.{2,30}?)\s+(?:to|à|a|auf|zu|на)\s+(.{2,30})")
@@ -243,7 +252,7 @@ PERSON_FIELD = re.compile(
     re.MULTILINE,
 )
 CONTRIBUTION_FILE = re.compile(
-    r"contrib|input|proposal|beitrag|aporte|вклад|寄書|文稿|기고|(?<![a-z])c\d{2,4}(?![a-z\d])",
+    r"contrib|input|proposal|beitrag|aporte|вклад|寄書|文稿|기고|(?:^|[-_ ])c-?\d{2,4}(?=[-_. ]|$)",
     re.IGNORECASE,
 )
 LS_TOKEN = re.compile(r"(?<![A-Za-z])LS(?![A-Za-z])")

@@ -109,8 +109,8 @@ def fit(
     rules: Sequence[Rule] = RULES,
     *,
     strength: float = 1.0,
-    iterations: int = 400,
-    step: float = 0.5,
+    iterations: int = 300,
+    step: float = 2.0,
 ) -> Model:
     """MAP fit from (rule names hit, true kind) pairs; deterministic (plain gradient descent).
 

@@ -21,7 +21,14 @@ import io
 import re
 from typing import Any
 
-from reflector.classify.lexicon import IN_PERSON, MEETING_FORMAT, MODE_CHANGE, NEGATION, REMOTE
+from reflector.classify.lexicon import (
+    IN_PERSON,
+    INSTEAD,
+    MEETING_FORMAT,
+    MODE_CHANGE,
+    NEGATION,
+    REMOTE,
+)
 from reflector.classify.view import MailView
 
 Person = dict[str, Any]
@@ -65,6 +72,7 @@ def mode_of(text: str) -> str | None:
     True
     """
     lowered = MEETING_FORMAT.sub(" ", " ".join(text.lower().split()))
+    lowered = INSTEAD.sub(" ", lowered)
     change = MODE_CHANGE.search(lowered)
     if change:
         wanted = mode_of(change.group(2))

@@ -290,6 +290,8 @@ def _calendar(v: MailView, s: Screening) -> str | None:
 
 
 def _question(v: MailView, s: Screening) -> str | None:
+    if v.site.reflector in v.recipients or s.own_list:
+        return None  # a question to the list is a post
     word = _hit(lx.QUESTION, v.own_flat)
     return f"asks a question ({cue(word)})" if word else None
 
@@ -351,7 +353,7 @@ RULES: tuple[Rule, ...] = (
     _rule("command-subject", C, 2.5, "the subject is a command", _command_subject),
     _rule("staff-reply", C, 1.0, "our staff answering one of our notices", _staff_reply),
     _rule("own-list-copy", P, 3.0, "a copy that came through our reflector", _own_list_copy),
-    _rule("to-reflector", P, 2.5, "addressed to the reflector", _to_reflector),
+    _rule("to-reflector", P, 3.5, "addressed to the reflector", _to_reflector),
     _rule("group-greeting", P, 1.0, "greets the whole group", _group_greeting),
     _rule("list-thread", P, 1.0, "a reply in a thread of our list", _list_thread),
     _rule("registration-subject", R, 1.5, "subject speaks of registering", _registration_subject),

@@ -239,7 +239,7 @@ def _plain(text: str) -> str:
 
 DOCUMENT_SUFFIXES = (
     ".doc", ".docx", ".docm", ".dot", ".dotx", ".pdf", ".ppt", ".pptx", ".odt", ".odp", ".rtf",
-    ".zip", ".7z", ".xls", ".xlsx", ".txt", ".htm", ".html",
+    ".zip", ".7z", ".xls", ".xlsx",
 )  # fmt: skip
 DOCUMENT_TYPES = ("application/pdf", "application/msword", "application/vnd.", "application/zip")
 
