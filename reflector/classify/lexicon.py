@@ -45,7 +45,7 @@ REGISTER_REQUEST = _words(
     r"\b(?:m'|l'|les |nous )inscrire\b|\bje souhaite\w* (?:m'|vous )inscri|\bmerci d'inscrire\b",
     r"\binscribirme\b|\binscribirnos\b|\binscribir a\b|\bsolicit\w* (?:la )?inscripci",
     r"\bregistren(?:me|nos)? a?\b|\bregístre(?:me|nos)\b|\bquisiera registrar",
-    r"\bmelde\w* (?:mich|uns|wir)\b.{0,80}\ban\b|\bbitte (?:melden|registrieren)\b"
+    r"\bmelde\w* (?:\w+ ){0,2}(?:mich|uns)\b.{0,80}\ban\b|\bbitte (?:melden|registrieren)\b"
     r"|\bmöchte\w* (?:mich|uns) (?:an|registr)",
     r"прошу\s+(?:\w+\s+){0,2}зарегистр|зарегистрируйте|хоч\w+\s+зарегистр",
     r"希望报名|申请报名|请.{0,6}报名|报名参加|我要报名|注册参加",
@@ -220,7 +220,9 @@ TO_SECRETARIAT = _words(
     r"\bsecrétariat\b|\bsecretaría\b|\bsekretariat\b|\bсекретариат\w*|秘书处|事務局|사무국",
 )
 NEWSLETTER = _words(
-    r"\bunsubscribe\b|\bmanage (?:your )?subscription\b|\byou (?:receive|are receiving) this\b",
+    r"\bunsubscribe\s*(?::|here|from|at|link|<|https?)|\bto unsubscribe\b",
+    r"\bclick\b.{0,20}unsubscribe",
+    r"\bmanage (?:your )?subscription\b|\byou (?:receive|are receiving) this\b",
     r"\bnewsletter\b|\bview (?:it )?in (?:your )?browser\b|\bread online\b",
     r"\bse désabonner\b|\bdarse de baja\b|\babbestellen\b|\bотписаться\b|退订|配信停止|수신\s*거부",
 )
@@ -270,7 +272,7 @@ FOR_LINE = re.compile(
 DEADLINE_LINE = re.compile(
     r"^[ \t]*(?:[^\W\d]{1,6}[ \t]+)?(?:deadline|reply by|please reply by|response deadline"
     r"|reply deadline|date limite|fecha límite|antwortfrist|frist|срок ответа|截止日期|回答期限"
-    r"|회신 기한|마감)[ \t]*[:：]?[ \t]*\S",
+    r"|회신 기한|마감)[ \t]*(?:[:：][ \t]*\S|\d)",
     re.MULTILINE,
 )
 LS_SENT = _words(
@@ -293,7 +295,7 @@ ROBOT_SENDER = re.compile(
 
 # "es: 'inscripción'" in reasons: the language of a cue word, by script or by word
 _SCRIPT = (
-    (re.compile(r"[\u3040-\u30ff]"), "ja"),
+    (re.compile(r"[\u3040-\u30ff]|参加登録|申込|会合|寄書|登録"), "ja"),
     (re.compile(r"[\uac00-\ud7af\u1100-\u11ff]"), "ko"),
     (re.compile(r"[\u4e00-\u9fff]"), "zh"),
     (re.compile(r"[\u0400-\u04ff]"), "ru"),

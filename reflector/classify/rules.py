@@ -312,10 +312,13 @@ def _already_registered(v: MailView, s: Screening) -> str | None:
 
 
 def _thanks_only(v: MailView, s: Screening) -> str | None:
-    words = v.own_flat.split()
-    if v.files or len(words) > 12 or not lx.THANKS.search(v.own_flat):
+    thanks = lx.THANKS.search(v.own_flat)
+    if thanks is None or v.files or len(v.own_flat) > 200:
         return None
-    return f"only says thank you ('{' '.join(words)[:40]}')"
+    rest = lx.THANKS.sub(" ", v.own_flat)
+    if len(re.findall(r"\w+", rest)) > 6 or lx.REGISTER.search(rest) or lx.QUESTION.search(rest):
+        return None
+    return f"only says thank you ('{thanks.group(0)}')"
 
 
 def _absence(v: MailView, s: Screening) -> str | None:
