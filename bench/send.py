@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,8 +253,13 @@ def load_mails(path: Path) -> list[Mail]:
     return mails
 
 
-async def measure(kind: str, port: int, mails: Sequence[Mail]) -> dict[str, Any]:
-    """One timed run of A or B in this process, as a JSON-able dict."""
+async def measure(
+    kind: str,
+    port: int,
+    mails: Sequence[Mail],
+    around: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
+) -> dict[str, Any]:
+    """One timed run of A or B in this process, as a JSON-able dict; `around` wraps B's drain."""
     if kind == "a":
         rss = reset_peak_rss()
         started = time.perf_counter()
@@ -277,8 +282,9 @@ async def measure(kind: str, port: int, mails: Sequence[Mail]) -> dict[str, Any]
         sender = OutboxSender(db, smtp_settings(port), OUTBOX_SETTINGS, SystemClock())
         rss = reset_peak_rss()
         started = time.perf_counter()
-        report = await sender.drain_once()
-        await sender.sender.close()
+        with around():
+            report = await sender.drain_once()
+            await sender.sender.close()
         seconds = time.perf_counter() - started
         await db.close()
         return {
@@ -325,10 +331,6 @@ async def one_rep(sink: SinkProcess, n: int, mails_file: Path) -> dict[str, list
 async def profile(sink: SinkProcess, mails: Sequence[Mail], top: int) -> None:
     """Where B spends its time: pyinstrument if importable, else cProfile (main thread only)."""
     print("\n### Profile: B drain_once\n\n```")
-
-    async def b() -> None:
-        await measure("b", sink.port, mails)
-
     try:
         from pyinstrument import Profiler
     except ImportError:
@@ -336,17 +338,26 @@ async def profile(sink: SinkProcess, mails: Sequence[Mail], top: int) -> None:
         import pstats
 
         profiler = cProfile.Profile()
-        profiler.enable()
-        await b()
-        profiler.disable()
-        pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("cumulative").print_stats(
-            top
-        )
+
+        @contextlib.contextmanager
+        def cprofiled() -> Iterator[None]:
+            profiler.enable()
+            yield
+            profiler.disable()
+
+        await measure("b", sink.port, mails, cprofiled)
+        stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(top)
     else:
         sampler = Profiler(async_mode="enabled")
-        sampler.start()
-        await b()
-        sampler.stop()
+
+        @contextlib.contextmanager
+        def sampled() -> Iterator[None]:
+            sampler.start()
+            yield
+            sampler.stop()
+
+        await measure("b", sink.port, mails, sampled)
         print(sampler.output_text(unicode=False, color=False))
     print("```")
 
