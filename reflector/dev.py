@@ -33,7 +33,7 @@ from email.parser import BytesParser
 from types import TracebackType
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
 
 from reflector.errors import ReflectorError
 
@@ -199,7 +199,8 @@ class SmtpSink:
     * `flaky_ratio=0.3` answers "451 4.3.0 try again" to about 30 % of RCPTs and DATAs, drawn
       from `random.Random(seed)`, so a run is repeatable;
     * `stall_seconds=2` waits before answering DATA (client timeouts);
-    * `rcpt_reply(address)` / `data_reply(envelope)` decide freely; None means "no objection".
+    * `rcpt_reply(address)` / `data_reply(envelope)` decide freely; None means "no objection";
+    * `mail_reply(address)` answers MAIL FROM (e.g. "530 5.7.0 Authentication required").
 
     The first answer that is not None wins: the callable, then `fail_rcpt`, then the flaky draw.
     A message is stored only when DATA is answered 2xx::
@@ -217,6 +218,7 @@ class SmtpSink:
         port: int = 0,
         *,
         rcpt_reply: RcptPolicy | None = None,
+        mail_reply: RcptPolicy | None = None,
         data_reply: DataPolicy | None = None,
         fail_rcpt: Mapping[str, str] | None = None,
         flaky_ratio: float = 0.0,
@@ -235,6 +237,7 @@ class SmtpSink:
         self.host = host
         self.port = port
         self.rcpt_reply = rcpt_reply
+        self.mail_reply = mail_reply
         self.data_reply = data_reply
         self.fail_rcpt = {a.casefold(): r for a, r in (fail_rcpt or {}).items()}
         self.flaky_ratio = flaky_ratio
@@ -353,6 +356,19 @@ class _SinkHandler:
 
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> Any:
+        policy = self.sink.mail_reply
+        if policy is None or (reply := policy(address)) is None:
+            return MISSING  # aiosmtpd's own handling: accept and record the sender
+        return reply
 
     async def handle_RCPT(
         self,

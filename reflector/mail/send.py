@@ -5,9 +5,10 @@ a `Reply` per recipient, which the outbox turns into sent / retry / failed:
 
 * a RCPT refusal belongs to that recipient (RFC 5321 s.4.1.1.3);
 * the reply to DATA belongs to every recipient accepted in that transaction (s.4.1.1.4);
-* a refused MAIL belongs to every recipient of the transaction;
-* a lost connection, a timeout, or a failed connect, STARTTLS or login gives
-  `Reply(None, "...")` to every recipient not yet answered: temporary, try again later.
+* a refused MAIL belongs to every recipient of the transaction (e.g. 552 message too big);
+* a lost connection, a timeout, a failed connect, STARTTLS or login, or a MAIL refused for
+  want of authentication (530/535, RFC 4954) gives `Reply(None, "...")` to every recipient not
+  yet answered: temporary, try again later (a fixed password lets the queue go).
 
 Recipients go in transactions of at most `rcpt_per_transaction` (RFC 5321 s.4.5.3.1.8: servers
 must accept at least 100), each its own MAIL/RCPT/DATA. One aiosmtplib connection stays open
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 # What the network or the server can throw at us outside a reply we handle: mapped to Reply(None).
 _NETWORK_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
 _QUIT_SECONDS = 5.0
+# MAIL refused for want of (valid) authentication (RFC 4954 s.6): 530, 534, 535, 538.
+_LOGIN_NEEDED = frozenset({530, 534, 535, 538})
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,9 @@ class SmtpSender:
             await client.mail(sender, options=options, encoding=encoding)
         except aiosmtplib.SMTPSenderRefused as refused:
             self._mail_answered = True
+            if refused.code in _LOGIN_NEEDED:
+                # Our login, not this mail: never "failed" for good because of a config error.
+                raise _Unreachable(Reply(None, self._describe(refused, "sending"))) from refused
             replies.update({r: Reply(refused.code, refused.message) for r in wanted})
             await _rset(client)
             return

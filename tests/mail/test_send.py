@@ -160,3 +160,28 @@ async def test_duplicate_recipients_are_sent_once(sender: SmtpSender, smtp_sink:
 
     assert list(replies) == ["a@example.org"]
     assert smtp_sink.deliveries == {"a@example.org": 1}
+
+
+async def test_a_server_wanting_a_login_is_a_temporary_failure(tmp_path: Path) -> None:
+    async with SmtpSink(mail_reply=lambda sender: "530 5.7.0 Authentication required") as sink:
+        sender = make_sender(tmp_path, sink.port)
+        replies = await sender.send(FROM, ["a@example.org", "b@example.org"], DATA)
+        await sender.close()
+
+    for reply in replies.values():  # fix the password and the queue goes: nothing failed for good
+        assert reply.code is None and reply.temporary
+        assert reply.text.endswith("server said 530 5.7.0 Authentication required")
+    assert sink.messages == []
+
+
+async def test_a_sender_refusal_about_the_mail_is_final_for_every_recipient(
+    tmp_path: Path,
+) -> None:
+    too_big = "552 5.3.4 Message size exceeds fixed maximum message size"
+    async with SmtpSink(mail_reply=lambda sender: too_big) as sink:
+        sender = make_sender(tmp_path, sink.port)
+        replies = await sender.send(FROM, ["a@example.org", "b@example.org"], DATA)
+        await sender.close()
+
+    assert set(replies.values()) == {Reply(552, too_big[4:])}
+    assert sink.rcpt_attempts == {}
