@@ -22,7 +22,9 @@ later transaction records the replies. So
   sender starts, since there is only one);
 * a mail is sent twice only if the process dies (or the database stays down until it is
   stopped) between the server's final 250 to DATA and the commit that records it. The copy is
-  then byte-identical, with the same Message-ID, because the bytes are stored.
+  then byte-identical, with the same Message-ID, because the bytes are stored. (SMTP has the
+  same window of its own, RFC 1047: when the connection breaks after the data went out and
+  before the 250 came back, the mail is retried, since a copy is better than a loss.)
 
 Several senders may share a PostgreSQL database (the claim uses FOR UPDATE SKIP LOCKED, so a
 row goes to one of them). On SQLite run one sender per database.
