@@ -96,17 +96,15 @@ async def enqueue(
 
 
 def _check(mail: OutgoingMail) -> None:
-    problem = (
-        "empty idem_key"
-        if not mail.idem_key
-        else "no recipients"
-        if not mail.envelope_to or not all(mail.envelope_to)
-        else "no message bytes"
-        if not mail.data
-        else f"purpose {mail.purpose!r} longer than 16"
-        if len(mail.purpose) > 16
-        else None
-    )
+    problem = None
+    if not mail.idem_key:
+        problem = "empty idem_key"
+    elif not mail.envelope_to or not all(mail.envelope_to):
+        problem = "no recipients"
+    elif not mail.data:
+        problem = "no message bytes"
+    elif len(mail.purpose) > 16:
+        problem = f"purpose {mail.purpose!r} longer than 16 characters"
     if problem:
         raise ValueError(f"outbox: mail {mail.idem_key!r}: {problem}")
 
