@@ -81,7 +81,8 @@ def mode_of(text: str) -> str | None:
     found = set()
     for mode, pattern in (("remote", REMOTE), ("in-person", IN_PERSON)):
         for m in pattern.finditer(lowered):
-            if not NEGATION.search(lowered[max(0, m.start() - 40) : m.start()]):
+            before = re.split(r"[,;.!?]", lowered[max(0, m.start() - 40) : m.start()])[-1]
+            if not NEGATION.search(before):
                 found.add(mode)
                 break
     return found.pop() if len(found) == 1 else None

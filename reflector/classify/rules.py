@@ -133,7 +133,7 @@ def _attendance(v: MailView, s: Screening) -> str | None:
     if word is None:
         return None
     at = v.content_flat.find(word)
-    if lx.NEGATION.search(v.content_flat[max(0, at - 40) : at]):
+    if lx.NEGATION.search(re.split(r"[,;.!?]", v.content_flat[max(0, at - 40) : at])[-1]):
         return None
     return f"says they will attend ({cue(word)})"
 
