@@ -145,6 +145,11 @@ class Service:
         try:
             await stop.wait()
         finally:
+            # The sender, told to stop, finishes the mail on the wire and records it: cancelling
+            # it would be a crash for that mail (sent again at the next start).
+            sender = [t for t in tasks if t.get_name() == "outbox"]
+            if sender:
+                await asyncio.wait(sender, timeout=self.settings.smtp.timeout_seconds + 10)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
