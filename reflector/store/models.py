@@ -9,6 +9,7 @@ No `from __future__ import annotations` here: SQLModel needs the real annotation
                    the group's records, filled by the workflows
     outbox         every mail we send, with its idempotency key
     meetings       the calendar: from config.toml and `reflector meetings add|edit`
+    corrections    the secretariat's releases, rejections and reclassifications
 """
 
 from datetime import date, datetime
@@ -233,3 +234,19 @@ class MeetingRow(SQLModel, table=True):
     source: str = "config"  # "config" | "command" (then config.toml no longer overrides it)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+
+
+class Correction(SQLModel, table=True):
+    """A decision of the secretariat about a message: release, reject or reclassify."""
+
+    __tablename__ = "corrections"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_pk: int = Field(foreign_key="messages.id", index=True)
+    action: str = Field(max_length=16)  # "release" | "reject" | "reclassify"
+    from_kind: str | None = Field(default=None, max_length=16)
+    to_kind: str | None = Field(default=None, max_length=16)
+    fields: dict[str, Any] = _json(default_factory=dict)  # the values the secretariat gave
+    by: str  # "command line" or the secretariat address that mailed the command
+    reason: str = ""
+    at: datetime = _utc()
