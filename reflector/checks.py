@@ -14,6 +14,7 @@ secretariat reads one list:
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,15 @@ def check_workflow(
     meeting = settings.meetings[0] if settings.meetings else _SAMPLE_MEETING
     now = meeting.start - timedelta(days=30)
     inbound = sample_inbound(kind, meeting)
+    if kind is Kind.COMMAND and settings.roles.secretariat:  # commands come from the secretariat
+        staff = settings.roles.secretariat[0].email.casefold()
+        inbound = dataclasses.replace(
+            inbound,
+            from_email=staff,
+            reply_email=staff,
+            authenticated=True,
+            fields={"command": "release 1"},
+        )
     facts = build_facts(inbound, Records(), settings, meeting, "sample", now, {})
     facts["vars"] = dict(workflow.variables)
     for condition in workflow.when:
@@ -85,6 +95,7 @@ def check_workflow(
             expected = f"a condition that works for a {kind} message: {error.reason}"
             problems.append(_problem(workflow, f"{where}.when", error.source, expected))
     state = PlanState(inbound, Records(), settings, meeting, facts, now)
+    done = {"command": {"ok": True, "summary": "message #1: held: other -> processed: other"}}
     for step in workflow.steps:
         at = f"{where} step {step.number} ({step.action})"
         if step.when is not None:
@@ -98,7 +109,7 @@ def check_workflow(
         for effect in state.effects[before:]:
             if isinstance(effect, SendMail):
                 try:
-                    renderer.render(effect.template, effect.context)
+                    renderer.render(effect.template, {**effect.context, **done})
                 except RenderError as error:
                     problems.append(
                         _problem(

@@ -559,9 +559,10 @@ def explain(
     typer.echo(text)
 
 
-# The calendar commands (meetings, digest, report, liaisons) live in their own module; it
-# registers them on `app` and must be imported after everything above is defined.
-from reflector import cli_calendar  # noqa: E402, F401
+# The calendar commands (meetings, digest, report, liaisons) and the corrections (release,
+# reject, reclassify) live in their own modules; they register on `app`, so they are imported
+# after everything above is defined.
+from reflector import cli_calendar, cli_corrections  # noqa: E402, F401
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ effects; none touches the database or the network. To add one, write a function 
     ask_sender          ask the sender for what is missing (same as reply, other key)
     notify              mail a role (secretariat, chair, vice_chair) or an address
     post_to_list        send a mail to the group's reflector
+    secretariat_command carry out a command mailed by the secretariat; answer with the result
     hold                leave the message for the secretariat to decide
     quarantine          set the message aside with a reason
 """
@@ -23,9 +24,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from reflector.commands import CommandError, parse_command
 from reflector.config import Meeting, Settings
 from reflector.engine.effects import (
     Effect,
+    FileFact,
+    RunCommand,
     SaveDocument,
     SaveLiaison,
     SavePerson,
@@ -166,10 +170,28 @@ def _file_contribution(params: Mapping[str, Any], st: PlanState) -> None:
     files = st.inbound.files
     hashes = {f.sha256 for f in files}
     late = bool(st.facts["after_deadline"])
+    title = fields.get("title") or st.inbound.subject or None
     for doc in st.records.documents:
+        if doc.message_pk == st.inbound.pk:  # filed by this very message: a correction
+            st.effects.append(
+                SaveDocument(
+                    st.meeting.id,
+                    doc.number,
+                    doc.seq,
+                    doc.revision,
+                    title,
+                    fields.get("source"),
+                    late,
+                    (),
+                    existing=True,
+                )
+            )
+            _filed_document(st, fields, doc.number, doc.revision, title, late, files)
+            return
         if hashes and hashes <= set(doc.sha256s):
             shown = display_number(doc.number, doc.revision)
-            st.filed["document"] = {"number": shown, "duplicate_of": shown, "late": late}
+            _filed_document(st, fields, doc.number, doc.revision, doc.title, late, files)
+            st.filed["document"]["duplicate_of"] = shown
             st.note(f"the same files were filed before as {shown}: nothing new filed")
             return
     earlier = _earlier_version(st, fields)
@@ -186,10 +208,22 @@ def _file_contribution(params: Mapping[str, Any], st: PlanState) -> None:
             year=st.inbound.received_at.year,
         )
         revision = 0
-    title = fields.get("title") or st.inbound.subject or None
     st.effects.append(
         SaveDocument(st.meeting.id, number, seq, revision, title, fields.get("source"), late, files)
     )
+    _filed_document(st, fields, number, revision, title, late, files)
+
+
+def _filed_document(
+    st: PlanState,
+    fields: Mapping[str, Any],
+    number: str,
+    revision: int,
+    title: str | None,
+    late: bool,
+    files: tuple[FileFact, ...],
+) -> None:
+    """What templates see as `filed.document` (every key, whatever happened)."""
     st.filed["document"] = {
         "number": display_number(number, revision),
         "base_number": number,
@@ -278,7 +312,7 @@ def _answer(params: Mapping[str, Any], st: PlanState, default_key: str) -> None:
         return
     st.replies_planned += 1
     to = Party(inbound.reply_name or inbound.from_name, address)
-    key = f"{params.get('key') or default_key}:{inbound.key_id}"
+    key = f"{params.get('key') or default_key}:{inbound.reply_key_id}"
     template = params["template"]
     st.effects.append(
         SendMail(key, "reply", template, (to,), _context(st, to), True, rate_key=address)
@@ -345,6 +379,27 @@ def _post_to_list(params: Mapping[str, Any], st: PlanState) -> None:
     )
 
 
+def _secretariat_command(params: Mapping[str, Any], st: PlanState) -> None:
+    """A command mailed by the secretariat: carried out by the shell, the result answered."""
+    inbound = st.inbound
+    if "secretariat" not in st.facts["sender"]["roles"] or not inbound.authenticated:
+        st.note("command ignored: only authenticated secretariat addresses may send commands")
+        return
+    candidates = [str(inbound.fields.get("command") or ""), inbound.text, inbound.subject]
+    error = "no command found"
+    for text in candidates:
+        try:
+            command = parse_command(text)
+        except CommandError as problem:
+            error = str(problem) if text.strip() else error
+            continue
+        st.effects.append(RunCommand(command))
+        break
+    else:
+        st.filed["command"] = {"ok": False, "summary": f"not understood: {error}"}
+    _answer(params, st, "done")
+
+
 def _hold(params: Mapping[str, Any], st: PlanState) -> None:
     st.effects.append(SetStatus("held", str(params["reason"])))
 
@@ -382,6 +437,12 @@ ACTIONS: dict[str, Action] = {
             "post_to_list",
             _post_to_list,
             {"template": _TEMPLATE, "key": _KEY, "attach_original": _ORIGINAL},
+        ),
+        Action(
+            "secretariat_command",
+            _secretariat_command,
+            {"template": _TEMPLATE, "key": _KEY},
+            ("command",),
         ),
         Action("hold", _hold, {"reason": Param(str, True, "why, for the secretariat")}),
         Action("quarantine", _quarantine, {"reason": Param(str, True, "why, for the secretariat")}),

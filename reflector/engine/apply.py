@@ -14,6 +14,7 @@ and the message is quarantined with the reason, for the secretariat to see.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from reflector.config import Meeting, Settings
 from reflector.engine.effects import (
     Effect,
     FileFact,
+    RunCommand,
     SaveDocument,
     SaveLiaison,
     SavePerson,
@@ -85,9 +87,19 @@ class Engine:
         )
 
     async def act(
-        self, session: AsyncSession, message: Message, outcome: Outcome, now: datetime
+        self,
+        session: AsyncSession,
+        message: Message,
+        outcome: Outcome,
+        now: datetime,
+        *,
+        key_suffix: str = "",
+        reply_suffix: str = "",
     ) -> Plan | None:
-        """Run the workflows for one processed message, inside the caller's transaction."""
+        """Run the workflows for one processed message, inside the caller's transaction.
+
+        The suffixes are for re-runs after a correction (see reflector/corrections.py).
+        """
         if outcome.parsed is None or outcome.verdict is None or outcome.screening is None:
             return None
         assert message.id is not None
@@ -98,6 +110,7 @@ class Engine:
             pk=message.id,
             received_at=message.received_at,
         )
+        inbound = dataclasses.replace(inbound, key_suffix=key_suffix, reply_suffix=reply_suffix)
         if inbound.kind in (Kind.CONTRIBUTION, Kind.LIAISON):
             await _lock_numbering(session)
         try:
@@ -127,9 +140,14 @@ class Engine:
         now: datetime,
     ) -> None:
         mails: list[OutgoingMail] = []
+        done: dict[str, Any] = {}  # what RunCommand effects did, for the mail that reports it
         for effect in result.effects:
             if isinstance(effect, SendMail):
+                if done:
+                    effect = dataclasses.replace(effect, context={**effect.context, **done})
                 mails.append(await self._mail(session, message, inbound, effect, now))
+            elif isinstance(effect, RunCommand):
+                done["command"] = await self._command(session, inbound, effect, now)
             else:
                 await _save(session, effect, message, parsed, now)
         if mails:
@@ -137,6 +155,30 @@ class Engine:
             for mail, new in zip(mails, fresh, strict=True):
                 if not new:
                     log.info("message #%d: %s was queued before", message.id, mail.idem_key)
+
+    async def _command(
+        self, session: AsyncSession, inbound: Inbound, effect: RunCommand, now: datetime
+    ) -> dict[str, Any]:
+        """A secretariat command received by mail; errors are reported, not raised."""
+        from reflector.corrections import CorrectionError, correct_in, target_of
+        from reflector.understand import policy_from_settings
+
+        by = inbound.from_email or "mail"
+        try:
+            pk = await target_of(session, effect.command.ref, inbound.in_reply_to)
+            async with session.begin_nested():
+                result = await correct_in(
+                    session,
+                    self,
+                    policy_from_settings(self.settings),
+                    effect.command,
+                    pk,
+                    by=by,
+                    now=now,
+                )
+        except (CorrectionError, ReflectorError, ValueError) as error:
+            return {"ok": False, "summary": f"not done: {error}"}
+        return {"ok": True, "summary": result.summary()}
 
     async def _mail(
         self,
@@ -290,6 +332,7 @@ async def _documents(
             d.source,
             senders.get(d.message_pk) if d.message_pk else None,
             tuple(hashes.get(d.id or 0, [])),
+            d.message_pk,
         )
         for d in docs
     )
@@ -333,6 +376,14 @@ async def _save(
         )
         if effect.status == "registered":
             row.late = effect.late
+    elif isinstance(effect, SaveDocument) and effect.existing:
+        row = await session.scalar(
+            select(Document).where(
+                col(Document.number) == effect.number, col(Document.revision) == effect.revision
+            )
+        )
+        if row is not None:
+            row.title, row.source = effect.title, effect.source
     elif isinstance(effect, SaveDocument):
         document = Document(
             meeting=effect.meeting,

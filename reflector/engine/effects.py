@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from reflector.commands import Command
 from reflector.mail.compose import Party
 
 
@@ -59,9 +60,13 @@ class SaveDocument:
     source: str | None
     late: bool
     files: tuple[FileFact, ...]
+    existing: bool = False  # a correction of the document this message filed: update it
 
     def describe(self) -> str:
         late = " (late)" if self.late else ""
+        if self.existing:
+            shown = display_number(self.number, self.revision)
+            return f"document {shown} corrected: {self.title!r}, source {self.source!r}"
         names = ", ".join(f.name for f in self.files) or "no files"
         return (
             f"document {display_number(self.number, self.revision)}{late}: {self.title!r}, {names}"
@@ -112,7 +117,21 @@ class SetStatus:
         return f"{self.status}: {self.reason}"
 
 
-Effect = SavePerson | SaveRegistration | SaveDocument | SaveLiaison | SendMail | SetStatus
+@dataclass(frozen=True)
+class RunCommand:
+    """A secretariat command received by mail (release, reject, reclassify another message)."""
+
+    command: Command
+
+    def describe(self) -> str:
+        c = self.command
+        what = " ".join(x for x in (c.action, c.ref or "(the message answered)", c.kind or "") if x)
+        return f"command: {what}"
+
+
+Effect = (
+    SavePerson | SaveRegistration | SaveDocument | SaveLiaison | SendMail | SetStatus | RunCommand
+)
 
 
 def display_number(number: str, revision: int) -> str:

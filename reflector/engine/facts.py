@@ -50,11 +50,20 @@ class Inbound:
     files: tuple[FileFact, ...]
     no_reply: bool  # screening: never answer automatically
     list_id: str | None
+    authenticated: bool = False  # our MTA says DMARC or DKIM passed (trusted headers only)
+    # After a correction (reflector/corrections.py): appended to every outbox key when the
+    # kind changed, or to the answer's key only when the same kind was corrected.
+    key_suffix: str = ""
+    reply_suffix: str = ""
 
     @property
     def key_id(self) -> str:
         """What outbox keys are made of: the Message-ID, or our row number when it has none."""
-        return self.message_id or f"message-{self.pk}"
+        return (self.message_id or f"message-{self.pk}") + self.key_suffix
+
+    @property
+    def reply_key_id(self) -> str:
+        return self.key_id + self.reply_suffix
 
 
 def inbound_from(
@@ -91,6 +100,7 @@ def inbound_from(
         ),
         no_reply=screening.no_reply,
         list_id=screening.list_id,
+        authenticated="pass" in (screening.auth.dmarc, screening.auth.dkim),
     )
 
 
@@ -110,6 +120,7 @@ class DocumentFact:
     source: str | None
     from_addr: str | None
     sha256s: tuple[str, ...]
+    message_pk: int | None = None  # the message that filed it
 
 
 @dataclass(frozen=True)
@@ -251,6 +262,7 @@ def build_facts(
             "name": inbound.reply_name or inbound.from_name,
             "roles": sender_roles(inbound.from_email, settings, records),
             "no_reply": inbound.no_reply,
+            "authenticated": inbound.authenticated,
         },
         "meeting": meeting_facts(meeting) if meeting else None,
         "meeting_reason": meeting_reason,
