@@ -17,7 +17,6 @@ from typing import Any
 from reflector.classify import lexicon as lx
 from reflector.classify.bodies import DOMAIN_HINTS, find_body
 from reflector.classify.dates import first_date
-from reflector.classify.documents import document_text
 from reflector.classify.meetings import meetings_named
 from reflector.classify.people import find_people, mode_of
 from reflector.classify.view import MailView
@@ -225,7 +224,9 @@ def _contribution(view: MailView) -> dict[str, Any]:
     fields = field_lines(text)
     if not fields.get("title") or not fields.get("source"):
         # The cover page of the attached document says what the mail does not.
-        document = next((t for a in view.documents[:2] if (t := document_text(a))), "")
+        document = next(
+            (t for i in range(min(2, len(view.documents))) if (t := view.document_text(i))), ""
+        )
         for key, value in field_lines(document).items():
             if not fields.get(key):
                 fields[key] = value
@@ -271,7 +272,9 @@ def _liaison(view: MailView) -> dict[str, Any]:
     fields = field_lines(text)
     document = ""
     if not {"for", "deadline"} <= fields.keys():
-        document = next((t for a in view.documents[:3] if (t := document_text(a))), "")
+        document = next(
+            (t for i in range(min(3, len(view.documents))) if (t := view.document_text(i))), ""
+        )
         for key, value in field_lines(document).items():
             fields.setdefault(key, value)
     year = _year(view)

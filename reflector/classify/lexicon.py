@@ -12,10 +12,90 @@ Korean (plus a little Italian, Portuguese and Dutch where the word is the same j
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse
+from typing import Any
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{a})" for a in alternatives))
+    return fast("|".join(f"(?:{a})" for a in alternatives))
+
+
+def fast(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`re.compile(pattern)`, led by a look-ahead for the characters a match can start with.
+
+    The same matches, about three times sooner: the engine rejects most positions of a text
+    with one character test instead of trying every alternative of a long word list there.
+
+    >>> fast(r"\\bregist(?:er|ration)|报名").pattern
+    '(?=[r报])(?:\\\\bregist(?:er|ration)|报名)'
+    """
+    chars = first_chars(pattern, flags)
+    if not chars:
+        return re.compile(pattern, flags)
+    lead = "".join(re.escape(c) for c in sorted(chars))
+    return re.compile(f"(?=[{lead}])(?:{pattern})", flags)
+
+
+def first_chars(pattern: str, flags: int = 0) -> set[str] | None:
+    """Every character a match of `pattern` can begin with; None when that is not known
+    (a class like \\w, any character, or a pattern that can match the empty string).
+
+    >>> sorted(first_chars(r"\\b(?:pre-?)?regist|inscri|(?:a|b)?c") or [])
+    ['a', 'b', 'c', 'i', 'p', 'r']
+    """
+    try:
+        parsed = sre_parse.parse(pattern, flags)
+    except re.error:
+        return None
+    found = _first(list(parsed))
+    if found is None or found[1]:
+        return None
+    chars = found[0]
+    if flags & re.IGNORECASE:
+        chars = chars | {c.upper() for c in chars} | {c.lower() for c in chars}
+    return chars
+
+
+def _first(items: list[Any]) -> tuple[set[str], bool] | None:
+    """(first characters, can be empty) of a parsed sequence; None when unknown."""
+    chars: set[str] = set()
+    for op, av in items:
+        one = _first_item(str(op), av)
+        if one is None:
+            return None
+        chars |= one[0]
+        if not one[1]:
+            return chars, False
+    return chars, True
+
+
+def _first_item(op: str, av: Any) -> tuple[set[str], bool] | None:
+    if op == "LITERAL":
+        return {chr(av)}, False
+    if op in ("AT", "ASSERT", "ASSERT_NOT"):
+        return set(), True
+    if op == "IN":
+        chars = set()
+        for kind, value in av:
+            if str(kind) == "LITERAL":
+                chars.add(chr(value))
+            elif str(kind) == "RANGE" and value[1] - value[0] < 512:
+                chars |= {chr(c) for c in range(value[0], value[1] + 1)}
+            else:
+                return None
+        return chars, False
+    if op == "BRANCH":
+        results = [_first(list(branch)) for branch in av[1]]
+        if any(r is None for r in results):
+            return None
+        known = [r for r in results if r is not None]
+        return set().union(*(r[0] for r in known)), any(r[1] for r in known)
+    if op == "SUBPATTERN":
+        return _first(list(av[-1]))
+    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        inner = _first(list(av[2]))
+        return None if inner is None else (inner[0], av[0] == 0 or inner[1])
+    return None
 
 
 # (pre-)registering for a meeting
@@ -75,7 +155,7 @@ CANCEL = _words(
     r"取消.{0,4}(?:报名|注册)|キャンセル|登録(?:を)?取り消|취소",
 )
 # "Seoul and online", "Séoul et en ligne": the meeting's format, not a person's mode
-MEETING_FORMAT = re.compile(
+MEETING_FORMAT = fast(
     r"(?:\band\b|\bet\b|\by\b|\bund\b|\bи\b|[/／&、]|\bor\b|\bou\b|\bo\b|\boder\b)\s*"
     r"(?:online|en ligne|en línea|онлайн|オンライン|온라인|线上)|\bhybrid\b"
 )
@@ -108,17 +188,17 @@ IN_PERSON = _words(
     r"현장|대면|직접\s*참석",
 )
 # "not ... in person", "won't be able to travel": a mode word right after these is negated
-NEGATION = re.compile(
+NEGATION = fast(
     r"(?:\bnot|n't|\bno longer|\bunable to|\bcannot|\bne (?:pourrai|peux) pas|\bno (?:podré|puedo)"
     r"|\bnicht|\bkein\w*|\bне\b|不能|无法|できません|できない|못|않)\W+(?:\w+\W+){0,4}$"
 )
 # "in person instead of remotely": the mode after these is the one not wanted
-INSTEAD = re.compile(
+INSTEAD = fast(
     r"(?:\binstead of|\brather than|\bau lieu d[e']|\ben lugar de|\ben vez de|\b(?:an)?statt"
     r"|\bвместо|而不是|ではなく|대신)\s*.{0,25}"
 )
 # "from in-person to remote": the mode after the arrow is the one wanted
-MODE_CHANGE = re.compile(r"\b(?:from|de|von|с)\s+(.{2,30}?)\s+(?:to|à|a|auf|zu|на)\s+(.{2,30})")
+MODE_CHANGE = fast(r"\b(?:from|de|von|с)\s+(.{2,30}?)\s+(?:to|à|a|auf|zu|на)\s+(.{2,30})")
 
 # input documents
 CONTRIBUTION = _words(
@@ -154,7 +234,7 @@ REVISED = _words(
     r"\bneue fassung\b|\bnouvelle version\b|\bupdated version\b|\breplaces the version\b",
     r"исправленн\w+ (?:версия|редакция)|новая редакция|修订|修改稿|改訂|改版|수정본|개정",
 )
-REVISION_NUMBER = re.compile(
+REVISION_NUMBER = fast(
     r"(?:\brev(?:ision)?\.?\s*|[-_ ]r|révision\s*|revisión\s*)(\d{1,2})(?![\d])", re.IGNORECASE
 )
 
@@ -186,7 +266,7 @@ FOR_VALUES = {
 }
 
 # other intents
-QUESTION = re.compile(
+QUESTION = fast(
     r"\?|？|¿|\bcould you (?:please )?(?:clarify|tell|confirm|let me know)\b|\bi wonder\b"
     r"|\bis there\b|\bare there\b|\bdo (?:we|i|you)\b|\bshould (?:we|i)\b|\bhow (?:do|can|to)\b"
     r"|吗|か。|까요|나요"
@@ -226,7 +306,7 @@ NEWSLETTER = _words(
     r"\bnewsletter\b|\bview (?:it )?in (?:your )?browser\b|\bread online\b",
     r"\bse désabonner\b|\bdarse de baja\b|\babbestellen\b|\bотписаться\b|退订|配信停止|수신\s*거부",
 )
-LURE = re.compile(
+LURE = fast(
     r"\bshared (?:a file|a document|\"[^\"]{1,120}\") with you\b|\bhas shared\b"
     r"|\bshared .{0,80} with you\b|\bthis link will expire\b|\bverify your (?:account|mailbox)\b"
     r"|\bconfirm your (?:fee|payment|password|account)\b"
@@ -253,11 +333,11 @@ PERSON_FIELD = re.compile(
     r"|单位|邮箱|参会方式|氏名|所属|参加方法|성명|소속|이메일|참석 방식)[ \t]*[:：]?[ \t]",
     re.MULTILINE,
 )
-CONTRIBUTION_FILE = re.compile(
+CONTRIBUTION_FILE = fast(
     r"contrib|input|proposal|beitrag|aporte|вклад|寄書|文稿|기고|(?:^|[-_ ])c-?\d{2,4}(?=[-_. ]|$)",
     re.IGNORECASE,
 )
-LS_TOKEN = re.compile(r"(?<![A-Za-z])LS(?![A-Za-z])")
+LS_TOKEN = fast(r"(?<![A-Za-z])LS(?![A-Za-z])")
 _FOR_VALUE = (
     r"(?:for\s+)?(?:action|comments?|information)\b|供参考|征求意见|通报|для (?:сведения|"
     r"комментари|принятия мер)"
@@ -284,11 +364,11 @@ LS_SENT = _words(
     r"adjunt\w+ (?:la )?declaración de enlace",
     r"随函附上.{0,40}联络|联络函|リエゾン文書を送付|연락\s*문서를?\s*송부",
 )
-QUESTION_SUBJECT = re.compile(
+QUESTION_SUBJECT = fast(
     r"^(?:questions?\b|query\b|q:|consulta\b|pregunta\b|frage\b|вопрос|问题|質問|문의|how to\b"
     r"|how do\b|is there\b|can i\b)|[?？]\s*$"
 )
-ROBOT_SENDER = re.compile(
+ROBOT_SENDER = fast(
     r"^(?:no-?reply|do-?not-?reply|donotreply|newsletter|news|digest|marketing|notifications?"
     r"|mailer|bounces?)[@+.-]"
 )

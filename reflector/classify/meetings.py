@@ -23,6 +23,7 @@ _WORD = (
     r"|заседани\w*|встреч\w*|会议|会議|会合|회의)"
 )
 _ID = r"(\w[\w.-]*?)"
+_NO_YEAR = 4  # a leap year that no text writes: "14 October" without a year
 
 
 @lru_cache(maxsize=16)
@@ -85,15 +86,16 @@ def meetings_named(text: str, site: SiteFacts) -> list[str]:
         if meeting.title and meeting.title.lower() in lowered:
             saw(meeting.id, lowered.index(meeting.title.lower()))
     by_day = {meeting.day: meeting.id for meeting in site.meetings}
-    for year in sorted({meeting.day.year for meeting in site.meetings}):
-        for at, day in find_dates(text, default_year=year):
-            saw(by_day.get(day), at)
+    by_month_day = {(meeting.day.month, meeting.day.day): meeting.id for meeting in site.meetings}
+    for at, day in find_dates(text, default_year=_NO_YEAR):
+        saw(by_month_day.get((day.month, day.day)) if day.year == _NO_YEAR else by_day.get(day), at)
     folded = None
     for meeting in site.meetings:
         word = _place_word(meeting)
         if word is None:
             continue
-        folded = folded if folded is not None else _fold(text)
+        if folded is None:
+            folded = lowered if text.isascii() else _fold(text)
         hit = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded)
         if hit:
             saw(meeting.id, hit.start())

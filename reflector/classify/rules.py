@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from reflector.classify import lexicon as lx
 from reflector.classify.bodies import DOMAIN_HINTS
-from reflector.classify.documents import document_text
 from reflector.classify.lexicon import cue
 from reflector.classify.view import MailView
 from reflector.mail.screen import Screening
@@ -250,8 +249,8 @@ def _body_sender(v: MailView, s: Screening) -> str | None:
 
 
 def _document_is_ls(v: MailView, s: Screening) -> str | None:
-    for a in v.documents[:2]:
-        head = document_text(a)[:1500]
+    for i, a in enumerate(v.documents[:2]):
+        head = v.document_text(i)[:1500]
         if re.search(r"^liaison statement\b", head, re.IGNORECASE | re.MULTILINE) or (
             lx.FOR_LINE.search(head.lower())
         ):

@@ -16,12 +16,13 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from reflector.classify.documents import document_text
 from reflector.classify.verdict import SiteFacts
 from reflector.mail.parse import Attachment, ParsedMessage
 
 # Rules read this much of the text: the intent of a mail is in its first screens, and a
 # bounded scan keeps a 1 MB body as cheap as a short one.
-TEXT_LIMIT = 12_000
+TEXT_LIMIT = 5_000
 _MAX_RECIPIENTS = 200
 
 _PREFIX = re.compile(
@@ -229,12 +230,21 @@ class MailView:
         """Files that can hold a document: word processor, PDF, slides, archives."""
         return tuple(a for a in self.files if is_document(a))
 
+    def document_text(self, index: int) -> str:
+        """The first page's text of `documents[index]` ("" when unreadable), read once."""
+        cache = self.__dict__.setdefault("_document_texts", {})
+        if index not in cache:
+            cache[index] = document_text(self.documents[index])
+        text: str = cache[index]
+        return text
+
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 
 
 def _plain(text: str) -> str:
-    return text.lower().translate(_APOSTROPHES)
+    lowered = text.lower()
+    return lowered.translate(_APOSTROPHES) if "’" in lowered or "‘" in lowered else lowered
 
 
 DOCUMENT_SUFFIXES = (
