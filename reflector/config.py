@@ -296,7 +296,7 @@ def load_settings(
         _people(r, "chair", required=False),
         _people(r, "vice_chair", required=False),
     )
-    meetings = _meetings(top, name, group_zone)
+    meetings = _meetings(top, name, group_zone, base)
     imap = _imap(top.section("imap", _IMAP_KEYS), env, require_secrets)
     smtp = _smtp(top.section("smtp", _SMTP_KEYS), env, require_secrets)
     lmtp = _lmtp(top.section("lmtp", ("enabled", "host", "port", "recipients")), addresses)
@@ -355,7 +355,7 @@ def _people(r: Reader, key: str, *, required: bool) -> tuple[Person, ...]:
 
 _MEETING_KEYS: tuple[str, ...] = ("id", "title", "place", "timezone", "start", "end")
 _MEETING_KEYS += ("in_person", "remote")
-_MEETING_KEYS += ("agenda", "announce_at")
+_MEETING_KEYS += ("agenda", "agenda_file", "announce_at")
 _DEADLINES = ("registration_deadline", "input_deadline")
 
 
@@ -372,7 +372,25 @@ def parse_meetings(
     return found
 
 
-def _meetings(top: Reader, group_name: str, group_zone: str | None) -> tuple[Meeting, ...]:
+def _agenda(m: Reader, base: Path | None) -> str:
+    """The draft agenda: `agenda` (text) or `agenda_file` (next to config.toml), not both."""
+    if m.has("agenda_file"):
+        name = m.string("agenda_file", what='a text file such as "agenda-6.txt"')
+        if m.has("agenda"):
+            m.problem("agenda_file", name, "either agenda or agenda_file, not both")
+        if base is None or not name:
+            return ""
+        try:
+            return under(base, name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            m.problem("agenda_file", name, f"a readable UTF-8 text file ({error})")
+            return ""
+    return m.string("agenda", "", what="the draft agenda as text", allow_empty=True)
+
+
+def _meetings(
+    top: Reader, group_name: str, group_zone: str | None, base: Path | None = None
+) -> tuple[Meeting, ...]:
     meetings: list[Meeting] = []
     first: dict[str, str] = {}
     what = "[[meetings]] tables, one per meeting"
@@ -417,7 +435,7 @@ def _meetings(top: Reader, group_name: str, group_zone: str | None) -> tuple[Mee
                 remote=remote,
                 registration_deadline=deadlines[0],
                 input_deadline=deadlines[1],
-                agenda=m.string("agenda", "", what="the draft agenda as text", allow_empty=True),
+                agenda=_agenda(m, base),
                 announce_at=m.moment("announce_at", zone, required=False, date_is_end_of_day=False),
             )
         )

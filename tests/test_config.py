@@ -610,3 +610,29 @@ def test_mask_password() -> None:
         "postgresql://bot:***@db/x?password=***&sslmode=require"
     )
     assert mask_password("sqlite:////srv/bot.db") == "sqlite:////srv/bot.db"
+
+
+def test_the_agenda_comes_from_the_file_or_from_config(in_tmp: Path) -> None:
+    (in_tmp / "agenda-6.txt").write_text("1. Opening\n2. Inputs\n", encoding="utf-8")
+    meeting = load(add("[[meetings]]", 'agenda_file = "agenda-6.txt"')).meetings[0]
+    assert meeting.agenda == "1. Opening\n2. Inputs\n"
+    assert load(add("[[meetings]]", 'agenda = "1. Opening"')).meetings[0].agenda == "1. Opening"
+    assert problems(add("[[meetings]]", 'agenda_file = "missing.txt"'))[0].startswith(
+        'config.toml: [[meetings]][1].agenda_file = "missing.txt": '
+        "expected a readable UTF-8 text file"
+    )
+    both = add("[[meetings]]", 'agenda = "x"\nagenda_file = "agenda-6.txt"')
+    assert problems(both) == [
+        'config.toml: [[meetings]][1].agenda_file = "agenda-6.txt": '
+        "expected either agenda or agenda_file, not both"
+    ]
+
+
+def test_schedule_settings_are_checked(in_tmp: Path) -> None:
+    assert problems(add("[schedule]", 'reminder_days = [7, 7]\ndigest_time = "8am"')) == [
+        "config.toml: [schedule].reminder_days = [7, 7]: expected a list of different whole "
+        "numbers of days, 1-365, such as [14, 7, 3, 1]",
+        'config.toml: [schedule].digest_time = "8am": expected a time of day such as "08:00"',
+    ]
+    schedule = load(add("[schedule]", "reminder_days = [1, 14]")).schedule
+    assert schedule.reminder_days == (14, 1) and schedule.digest_time == "08:00"
