@@ -16,6 +16,7 @@ import unicodedata
 from functools import lru_cache
 
 from reflector.classify.dates import find_dates
+from reflector.classify.lexicon import fast
 from reflector.classify.verdict import MeetingFacts, SiteFacts
 
 _WORD = (
@@ -31,14 +32,14 @@ def _patterns(group: str) -> tuple[re.Pattern[str], ...]:
     g = re.escape(group.lower())
     return (
         # meeting 5, meeting no. 5, meeting #5, réunion n°5, JCA-QKDN meeting 5
-        re.compile(rf"{_WORD}\s*(?:{g}\s*)?(?:no\.?|n°|nº|#|number|nr\.?|№)?\s*{_ID}(?![\w-])"),
+        fast(rf"{_WORD}\s*(?:{g}\s*)?(?:no\.?|n°|nº|#|number|nr\.?|№)?\s*{_ID}(?![\w-])"),
         # 5th meeting, 5e réunion, 5.ª reunión, 5. Sitzung, 5-е собрание, 5th JCA-QKDN meeting
         re.compile(rf"(?<![\w.-])(\d+)\s*(?:st|nd|rd|th|e|ème|eme|er|\.ª|ª|\.|-?е|-?го|-?му|-?м)?"
                    rf"\s+(?:\w+\s+)?(?:{g}[- ]?)?{_WORD}"),
         # 第5次会议, 第5回会合, 제5차 회의
-        re.compile(r"第\s*(\d+)\s*(?:次|回|届)|제\s*(\d+)\s*차"),
+        fast(r"第\s*(\d+)\s*(?:次|回|届)|제\s*(\d+)\s*차"),
         # JCA-QKDN-5-contrib-..., JCA-QKDN 5, JCA-QKDN-6 Beitrag, JCA-QKDN/5
-        re.compile(rf"{g}\s*[-_/ ]\s*(\d+)(?![\d])"),
+        fast(rf"{g}\s*[-_/ ]\s*(\d+)(?![\d])"),
     )  # fmt: skip
 
 

@@ -139,7 +139,10 @@ def _attendance(v: MailView, s: Screening) -> str | None:
 
 def _participation_mode(v: MailView, s: Screening) -> str | None:
     topic = "" if v.replies_to_us else v.topic_lower
-    text = lx.MEETING_FORMAT.sub(" ", f"{topic} {v.own_flat}")
+    text = f"{topic} {v.own_flat}"
+    if not (lx.REMOTE.search(text) or lx.IN_PERSON.search(text)):
+        return None
+    text = lx.MEETING_FORMAT.sub(" ", text)  # "Seoul and online" is the meeting's format
     for pattern in (lx.REMOTE, lx.IN_PERSON):
         word = _hit(pattern, text)
         if word:
@@ -249,6 +252,8 @@ def _body_sender(v: MailView, s: Screening) -> str | None:
 
 
 def _document_is_ls(v: MailView, s: Screening) -> str | None:
+    if len(v.parts.own) > 600:
+        return None  # the mail says what it sends; its first page is needed when it does not
     for i, a in enumerate(v.documents[:2]):
         head = v.document_text(i)[:1500]
         if re.search(r"^liaison statement\b", head, re.IGNORECASE | re.MULTILINE) or (
