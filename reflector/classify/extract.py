@@ -181,7 +181,8 @@ def _registration(view: MailView) -> dict[str, Any]:
             # "cancel my registration and register my colleague instead"
             fields["action"] = "change"
             fields["replaces"] = [{"name": sender.name or None, "email": sender.email}]
-    others = _other_meetings(view, flat, meeting)
+    several = len(meetings_named(flat, view.site)) > 1
+    others = _other_meetings(view, flat, meeting) if several else []
     if others:
         fields["other_meetings"] = others
         mode = _mode_for(flat, meeting, view)
