@@ -92,6 +92,17 @@ MeetingId = Annotated[str, typer.Option("--id", help="Short stable id, e.g. 8.")
 Text = Annotated[str | None, typer.Option(show_default=False)]
 
 
+# The meeting options `add` and `edit` share (named as config.toml's [[meetings]] keys).
+_MEETING_OPTIONS: tuple[str, ...] = ("title", "place", "timezone", "start", "end")
+_MEETING_OPTIONS += ("in_person", "remote")
+_MEETING_OPTIONS += ("registration_deadline", "input_deadline", "announce_at", "agenda_file")
+
+
+def _options(values: dict[str, Any]) -> dict[str, Any]:
+    """The meeting options among a command's arguments (its `locals()`)."""
+    return {key: values[key] for key in _MEETING_OPTIONS}
+
+
 def _given(**options: Any) -> dict[str, Any]:
     found = {k: v for k, v in options.items() if v is not None}
     for key in ("start", "end", "registration_deadline", "input_deadline", "announce_at"):
@@ -172,20 +183,7 @@ def meetings_add(
 ) -> None:
     """Add a meeting: announced, reminded and warned about like those in config.toml."""
     settings = _settings(config, db)
-    table = _given(
-        id=meeting_id,
-        title=title,
-        place=place,
-        timezone=timezone,
-        start=start,
-        end=end,
-        in_person=in_person,
-        remote=remote,
-        registration_deadline=registration_deadline,
-        input_deadline=input_deadline,
-        announce_at=announce_at,
-        agenda_file=agenda_file,
-    )
+    table = _given(id=meeting_id, **_options(locals()))
     try:
         meeting = _run(lambda: _store(settings, table, new=True))
     except ValueError as error:
@@ -212,19 +210,7 @@ def meetings_edit(
 ) -> None:
     """Change a meeting; if it was announced, an update (same calendar entry) is sent."""
     settings = _settings(config, db)
-    changes = _given(
-        title=title,
-        place=place,
-        timezone=timezone,
-        start=start,
-        end=end,
-        in_person=in_person,
-        remote=remote,
-        registration_deadline=registration_deadline,
-        input_deadline=input_deadline,
-        announce_at=announce_at,
-        agenda_file=agenda_file,
-    )
+    changes = _given(**_options(locals()))
 
     async def main() -> Meeting | None:
         database = await _open_db(settings)

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from reflector.clock import Clock
 from reflector.config import Meeting, Settings
-from reflector.engine.facts import meeting_facts
+from reflector.engine.facts import meeting_facts, site_facts
 from reflector.ics import meeting_ics
 from reflector.mail.compose import Attachment, Envelope, Party, compose, message_id_for
 from reflector.meetings import load_meetings
@@ -166,19 +166,7 @@ class Scheduler:
         return []
 
     def _base(self, settings: Settings, now: datetime) -> dict[str, Any]:
-        return {
-            "group": {
-                "name": settings.group.name,
-                "title": settings.group.title,
-                "timezone": settings.group.timezone,
-            },
-            "addresses": {
-                "secretariat": settings.addresses.secretariat,
-                "reflector": settings.addresses.reflector,
-            },
-            "now": now,
-            "recipient": {"name": "", "email": ""},
-        }
+        return {**site_facts(settings), "now": now, "recipient": {"name": "", "email": ""}}
 
     async def _announcement(
         self,

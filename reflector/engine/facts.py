@@ -175,6 +175,21 @@ def meeting_facts(meeting: Meeting) -> dict[str, Any]:
     }
 
 
+def site_facts(settings: Settings) -> dict[str, Any]:
+    """`group` and `addresses`, as every template sees them (also the scheduled mail's)."""
+    return {
+        "group": {
+            "name": settings.group.name,
+            "title": settings.group.title,
+            "timezone": settings.group.timezone,
+        },
+        "addresses": {
+            "secretariat": settings.addresses.secretariat,
+            "reflector": settings.addresses.reflector,
+        },
+    }
+
+
 def _deadline(kind: Kind, meeting: Meeting | None) -> datetime | None:
     if meeting is None:
         return None
@@ -238,15 +253,7 @@ def build_facts(
         "kind": inbound.kind.value,
         "confidence": inbound.confidence,
         "reasons": list(inbound.reasons),
-        "group": {
-            "name": settings.group.name,
-            "title": settings.group.title,
-            "timezone": settings.group.timezone,
-        },
-        "addresses": {
-            "secretariat": settings.addresses.secretariat,
-            "reflector": settings.addresses.reflector,
-        },
+        **site_facts(settings),
         "message": {
             "id": inbound.message_id,
             "subject": inbound.subject,
