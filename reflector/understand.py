@@ -68,7 +68,7 @@ def policy_from_settings(settings: Settings) -> Policy:
             reflector=addresses.reflector.casefold(),
             reflector_request=(addresses.reflector_request or "").casefold() or None,
             meetings=tuple(
-                MeetingFacts(m.id, m.title, m.start.astimezone(m.zone).date())
+                MeetingFacts(m.id, m.title, m.start.astimezone(m.zone).date(), m.place)
                 for m in settings.meetings
             ),
         ),

@@ -38,7 +38,7 @@ from reflector.engine.effects import (
     SetStatus,
     display_number,
 )
-from reflector.engine.facts import DocumentFact, Inbound, Records
+from reflector.engine.facts import DocumentFact, Inbound, Records, meeting_facts
 from reflector.engine.numbering import format_number, number_regex
 from reflector.mail.compose import Party
 from reflector.mail.fields import mailable
@@ -128,7 +128,60 @@ def _file_registration(params: Mapping[str, Any], st: PlanState) -> None:
             st.effects.append(
                 SaveRegistration(st.meeting.id, email, mode, status, late and status != "cancelled")
             )
-    st.filed["registration"] = {"action": action, "late": late, "people": outcomes}
+    outcomes += _replaced(fields, st)
+    st.filed["registration"] = {
+        "action": action,
+        "late": late,
+        "people": outcomes,
+        "also": _other_meetings(fields, outcomes, st) if action != "cancel" else [],
+    }
+
+
+def _replaced(fields: Mapping[str, Any], st: PlanState) -> list[dict[str, Any]]:
+    """A substitution ("register my colleague instead of me"): the replaced are cancelled."""
+    assert st.meeting is not None
+    outcomes = []
+    for gone in fields.get("replaces") or []:
+        email = mailable(gone.get("email")) if isinstance(gone, dict) else None
+        if not email:
+            continue
+        before = st.records.registrations.get(email)
+        if before is not None and before.status == "registered":
+            st.effects.append(
+                SaveRegistration(st.meeting.id, email, before.mode, "cancelled", False)
+            )
+            outcomes.append(dict(gone, email=email, mode=before.mode, outcome="replaced"))
+        else:
+            outcomes.append(dict(gone, email=email, mode=None, outcome="not registered"))
+    return outcomes
+
+
+def _other_meetings(
+    fields: Mapping[str, Any], outcomes: list[dict[str, Any]], st: PlanState
+) -> list[dict[str, Any]]:
+    """Further meetings the same people asked to be registered for (still to come only)."""
+    also = []
+    for other in fields.get("other_meetings") or []:
+        meeting = (
+            st.settings.meeting(str(other.get("meeting"))) if isinstance(other, dict) else None
+        )
+        if meeting is None or meeting.end <= st.now or meeting is st.meeting:
+            continue
+        deadline = meeting.registration_deadline
+        late = bool(deadline and st.inbound.received_at > deadline)
+        for person in outcomes:
+            if person["outcome"] in (
+                "registered",
+                "registered again",
+                "mode changed",
+                "already registered",
+            ):
+                mode = other.get("mode") or person.get("mode")
+                st.effects.append(
+                    SaveRegistration(meeting.id, person["email"], mode, "registered", late)
+                )
+        also.append(meeting_facts(meeting) | {"mode": other.get("mode"), "late": late})
+    return also
 
 
 _REVISION_MARK = re.compile(r"\b(?:rev(?:ision)?\.?\s*\d+|revised|r\d+)\b|[()\[\]]", re.IGNORECASE)

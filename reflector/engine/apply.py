@@ -275,7 +275,7 @@ async def load_records(
 
 
 def _emails(inbound: Inbound) -> list[str]:
-    people = inbound.fields.get("people") or []
+    people = [*(inbound.fields.get("people") or []), *(inbound.fields.get("replaces") or [])]
     found = {str(p["email"]).casefold() for p in people if isinstance(p, dict) and p.get("email")}
     if inbound.from_email:
         found.add(inbound.from_email)

@@ -193,6 +193,47 @@ def test_with_two_open_meetings_and_no_mention_the_sender_is_asked(workflows, se
     assert [m["id"] for m in ask.context["meetings_open"]] == ["6", "7"]
 
 
+def test_a_substitution_cancels_the_replaced_person(workflows, settings) -> None:
+    anna = "anna.berg@qtech.example"
+    fields = dict(
+        registration("change", "remote", name="Anna Berg", email=anna),
+        replaces=[{"name": "Maria Rossi", "email": MARIA}],
+    )
+    before = Records(registrations={MARIA: RegistrationFact(MARIA, "remote", "registered")})
+    result = plan(workflows, inbound(Kind.REGISTRATION, fields), before, settings, NOW)
+
+    assert saved(result, SaveRegistration) == [
+        SaveRegistration("6", anna, "remote", "registered", late=False),
+        SaveRegistration("6", MARIA, "remote", "cancelled", late=False),
+    ]
+    people = mails(result)[0].context["filed"]["registration"]["people"]
+    assert [(p["email"], p["outcome"]) for p in people] == [
+        (anna, "registered"),
+        (MARIA, "replaced"),
+    ]
+
+
+def test_a_registration_for_two_meetings_files_both(workflows, settings) -> None:
+    seven = dataclasses.replace(
+        settings.meetings[0],
+        id="7",
+        title="7th meeting of JCA-QKDN",
+        start=datetime(2027, 6, 16, 7, 30, tzinfo=UTC),
+        end=datetime(2027, 6, 17, 15, 30, tzinfo=UTC),
+        registration_deadline=None,
+    )
+    both = dataclasses.replace(settings, meetings=(*settings.meetings, seven))
+    fields = dict(registration(), other_meetings=[{"meeting": "7", "mode": "in-person"}])
+    result = plan(workflows, inbound(Kind.REGISTRATION, fields), Records(), both, NOW)
+
+    assert [(s.meeting, s.mode) for s in saved(result, SaveRegistration)] == [
+        ("6", "remote"),
+        ("7", "in-person"),
+    ]
+    (also,) = mails(result)[0].context["filed"]["registration"]["also"]
+    assert (also["id"], also["mode"]) == ("7", "in-person")
+
+
 # ---------------------------------------------------------------------------- contribution
 
 
