@@ -257,12 +257,21 @@ def classify(
 
 @app.command(name="eval")
 def eval_(
-    directory: Annotated[Path, typer.Argument(help="Directory of labelled message files.")],
+    directory: Annotated[
+        Path | None, typer.Argument(help="Directory of labelled message files.")
+    ] = None,
     labels: Annotated[
         Path | None,
         typer.Option("--labels", help="CSV file,label,notes (default: DIR/labels.csv)."),
     ] = None,
+    corrections: Annotated[
+        bool,
+        typer.Option(
+            "--corrections", help="Also score the messages the secretariat corrected (database)."
+        ),
+    ] = False,
     config: ConfigOption = Path("config.toml"),
+    db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
     folds: Annotated[
         int, typer.Option("--cv", min=0, help="Also cross-validate the trained weights, K folds.")
@@ -275,17 +284,33 @@ def eval_(
     ] = None,
 ) -> None:
     """Score classification on labelled mail: per-kind precision/recall/F1, confusion, misses."""
-    settings = _settings(config, None)
-    if not directory.is_dir():
+    settings = _settings(config, db)
+    if directory is None and not corrections:
+        raise _fail("give a directory of labelled mail, --corrections, or both", EXIT_CONFIG)
+    if directory is not None and not directory.is_dir():
         raise _fail(f"{directory}: no such directory", EXIT_CONFIG)
-    from reflector.evaluate import LabelsError, evaluate, format_report, site_policy
+    from reflector.evaluate import LabelsError, Report, evaluate, format_report, site_policy
 
+    policy = site_policy(settings)
     try:
-        report = evaluate(
-            directory, labels or directory / "labels.csv", site_policy(settings), folds=folds
+        report = (
+            evaluate(directory, labels or directory / "labels.csv", policy, folds=folds)
+            if directory is not None
+            else Report([])
         )
     except LabelsError as error:
         raise _fail(str(error), EXIT_CONFIG) from error
+    if corrections:
+        from reflector.corrected import corrected_cases
+
+        async def main() -> list[Any]:
+            database = await _open_db(settings)
+            try:
+                return await corrected_cases(database, policy)
+            finally:
+                await database.close()
+
+        report.cases += _run(main)
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
     else:

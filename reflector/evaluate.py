@@ -115,6 +115,11 @@ def run_case(directory: Path, item: Labelled, policy: Policy) -> Case:
         raw = path.read_bytes()
     except OSError as error:
         raise LabelsError(f"{path}: {error.strerror or error} (listed in labels.csv)") from error
+    return case_of(raw, item, policy)
+
+
+def case_of(raw: bytes, item: Labelled, policy: Policy) -> Case:
+    """How the pipeline reads `raw`, against the label `item` gives it."""
     outcome = understand(raw, policy)
     verdict = outcome.verdict
     case = Case(
@@ -243,7 +248,9 @@ class Report:
         return {
             "messages": len(self.cases),
             "macro_f1": round(self.macro_f1, 4),
-            "accuracy": round(sum(c.truth == c.counted for c in self.cases) / len(self.cases), 4),
+            "accuracy": round(
+                sum(c.truth == c.counted for c in self.cases) / max(1, len(self.cases)), 4
+            ),
             "per_kind": self.per_kind(),
             "confusion": {t: dict(row) for t, row in self.confusion.items()},
             "unsafe": [c.file for c in self.unsafe],

@@ -3,6 +3,8 @@ line and by e-mail — and nothing correctly sent is sent twice."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -193,3 +195,27 @@ def test_command_line_mistakes(tmp_path: Path, args: list[str], code: int, text:
     result = CliRunner(env={PASSWORD_ENV: "x"}).invoke(app, [*args, "--config", str(config)])
     assert result.exit_code == code, result.output
     assert text in result.output
+
+
+async def test_eval_scores_the_corrected_messages(desk: Desk, tmp_path: Path) -> None:
+    from reflector.demo import PASSWORD_ENV, config_text
+    from reflector.dev import free_port
+
+    await desk.receive(
+        make_message("Question", "I would like to attend, how?"),
+        make_message(message_id="<r9@qtech.example>"),
+    )
+    await desk.do("reclassify 1 registration")  # the classifier said other: a miss
+    await desk.do("reject 2")  # not a registration after all: another miss
+    config = tmp_path / "config.toml"
+    config.write_text(
+        config_text(imap_port=free_port(), smtp_port=free_port(), lmtp_port=free_port())
+    )
+
+    args = ["eval", "--corrections", "--json", "--config", str(config), "--db", desk.db.url]
+    result = await asyncio.to_thread(CliRunner(env={PASSWORD_ENV: "x"}).invoke, app, args)
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["messages"] == 2
+    assert sorted(m["file"].split()[0] for m in report["misses"]) == ["#1", "#2"]
