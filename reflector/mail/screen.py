@@ -206,17 +206,6 @@ def _own_mail_returned(ev: Evidence) -> str | None:
     return f"From is our own address {sender.email}: our own mail came back"
 
 
-def _through_own_list(ev: Evidence) -> str | None:
-    if not ev.own_list:
-        return None
-    ours = {_bare(a) for a in ev.policy.own_addresses} | {_bare(ev.policy.loop_marker)}
-    for name in ("x-loop", "x-beenthere"):
-        for value in ev.fields.get(name, []):
-            if _bare(value) in ours:
-                return f"already went through our list {ev.list_id} ({name}: {value})"
-    return None
-
-
 # RFC 5321 s.6.3 suggests 100 hops for relays; a real mail to the secretariat takes fewer than
 # 15, so 30 stops a loop long before an MTA would.
 _MAX_HOPS = 30
@@ -374,7 +363,6 @@ RULES: tuple[Rule, ...] = (
     Rule("forged-own-address", Kind.SPOOFED, "From is ours, unproven", _forged_own_address),
     Rule("our-x-loop", Kind.LOOP, "carries our own X-Loop marker", _our_x_loop),
     Rule("own-mail-returned", Kind.LOOP, "From is our own address", _own_mail_returned),
-    Rule("through-own-list", Kind.LOOP, "went through our list already", _through_own_list),
     Rule("too-many-hops", Kind.LOOP, f"more than {_MAX_HOPS} Received", _too_many_hops),
     Rule("dsn", Kind.BOUNCE, "RFC 3464 delivery status notification",
          _report("delivery-status",

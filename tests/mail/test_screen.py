@@ -129,14 +129,17 @@ def test_our_own_mail_coming_back_is_a_loop_but_a_list_copy_is_not() -> None:
     assert copy.kind is None and copy.no_reply and copy.own_list
 
 
-def test_a_copy_that_went_through_our_list_already_is_a_loop() -> None:
+def test_a_copy_distributed_by_our_list_is_list_traffic_not_a_loop() -> None:
+    # Mailman 2 writes X-BeenThere (Sympa: X-Loop) with the list's address on every copy it
+    # distributes, so the copy in the secretariat's mailbox is an ordinary post: not answered
+    # (no_reply), but read. Only our own marker (the secretariat's X-Loop) means a loop.
     list_id = "List-Id: JCA-QKDN reflector <qkdn-jca.lists.sdo-coord.example>\n"
-    result = check(PASS + "\n" + list_id + "X-BeenThere: qkdn-jca@lists.sdo-coord.example")
-    assert result.kind == Kind.LOOP
-    assert result.reasons[0].startswith("already went through our list")
-    plain_copy = check(PASS + "\n" + list_id)
-    assert plain_copy.kind is None
-    assert plain_copy.list_id == "qkdn-jca.lists.sdo-coord.example" and plain_copy.own_list
+    for marker in ("X-BeenThere", "X-Loop"):
+        copy = check(PASS + "\n" + list_id + f"{marker}: qkdn-jca@lists.sdo-coord.example")
+        assert copy.kind is None and copy.no_reply and copy.own_list
+        assert copy.list_id == "qkdn-jca.lists.sdo-coord.example"
+    ours = check(PASS + "\n" + list_id + f"X-Loop: {SECRETARIAT}")
+    assert ours.kind == Kind.LOOP
 
 
 def test_too_many_received_fields_is_a_loop() -> None:
