@@ -6,8 +6,10 @@ Recognised: ISO (2026-11-15), day-month-year with month names (15 November 2026,
 15. November 2026, 15 de noviembre de 2026, 15 ноября 2026, 15 novembre 2026), month-day-year
 (November 15, 2026), numeric day.month.year and day/month/year, and the CJK forms 2026年11月15日
 and 2026년 11월 15일. Day and month without a year are read only where a year is given as
-`default_year`. A numeric date whose day and month could be swapped (03/04/2026) is not
-guessed: it is skipped, because a wrong deadline is worse than none.
+`default_year`. A date written with dots (10.05.2027) is day first: the languages that write
+dots (German, Russian, French ...) all put the day first, and US dates use slashes. A date with
+slashes whose day and month could be swapped (03/04/2026) is not guessed: it is skipped,
+because a wrong deadline is worse than none.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ def find_dates(text: str, default_year: int | None = None) -> list[tuple[int, da
     ['2026-12-20', '2026-10-14']
     >>> find_dates("03/04/2026")  # day and month could be swapped: not guessed
     []
+    >>> [d.isoformat() for _, d in find_dates("Antwortfrist: 10.05.2027")]  # dots: day first
+    ['2027-05-10']
     """
     found: dict[int, date] = {}
     taken: list[tuple[int, int]] = []
@@ -102,6 +106,9 @@ def find_dates(text: str, default_year: int | None = None) -> list[tuple[int, da
         add(m.start(), m.end(), _make(year, _MONTHS[m[1].casefold()], int(m[2])))
     for m in _NUMERIC.finditer(text):
         first, second = int(m[1]), int(m[3])
+        if m[2] == ".":  # 10.05.2027: day first wherever dots are written (de, ru, fr ...)
+            add(m.start(), m.end(), _make(int(m[4]), second, first))
+            continue
         if first <= 12 and second <= 12 and first != second:
             continue  # 03/04/2026: April 3rd or March 4th? Do not guess.
         if second > 12:  # US order: month/day/year

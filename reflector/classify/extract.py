@@ -25,12 +25,13 @@ from reflector.values import Kind
 _URL = re.compile(r"https?://[^\s<>\"'）)\]]+")
 _KEYS = {
     "title": r"title|titre|título|titel|titolo|название|тема|标题|文稿标题|題目|件名|제목",
-    "source": r"source|sources|from|quelle|fuente|origine|источник|от|来源|提出元|発信元|출처"
+    "source": r"source|sources|from|quelle|fuente|origen|origine|herkunft|источник|от|来源|提出元"
+              r"|発信元|출처"
               r"|제출 기관|submitted by|organisation",
     "for": r"for|purpose|pour|para|zweck|цель|目的|用途|목적",
     "deadline": r"deadline|reply by|please reply by|response deadline|reply deadline|due date"
-                r"|date limite|échéance|fecha límite|plazo|frist|antwort bis|срок|截止日期|截止"
-                r"|期限|回答期限|마감|기한|회신 기한",
+                r"|date limite|échéance|fecha límite|plazo|antwortfrist|frist|antwort bis"
+                r"|срок ответа|срок|截止日期|截止|期限|回答期限|마감|기한|회신 기한",
     "contact": r"contacts?|response contacts?|technical contacts?|contact person|kontakt"
                r"|contacto|контакт\w*|联系人|連絡先|연락처",
     "approval": r"approval|approved|approbation|genehmigung|aprobación|утвержден\w*|批准|承認|승인",
@@ -167,7 +168,7 @@ def _registration(view: MailView) -> dict[str, Any]:
     flat = " ".join(text.lower().split())
     asks = f"{view.topic_lower}\n{flat}"
     cancel = lx.CANCEL.search(asks) and lx.REGISTER.search(asks)
-    change = lx.CHANGE.search(asks)
+    change = lx.change_asked(asks)
     meeting = meeting_of(view, lx.REGISTER_REQUEST)
     people = find_people(view, text)
     fields: dict[str, Any] = {

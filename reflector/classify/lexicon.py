@@ -132,6 +132,34 @@ REGISTER_REQUEST = _words(
     r"参加登録(?:を)?(?:お願い|いただ|させ|し|を希望)|登録(?:を)?お願い|参加を申し込",
     r"등록을?\s*(?:요청|신청|부탁|원합)|참가\s*신청|참석\s*신청|등록\s*신청",
 )
+# how someone attends
+_REMOTE_WORDS = (
+    r"\bremote(?:ly)?\b|\bonline\b|\bvirtual(?:ly)?\b|\bvia (?:zoom|webex|teams)\b",
+    r"\bvideo ?conferenc\w*|\bvisio(?:conférence|conference)?\b|\bvideoconferencia\b"
+    r"|\bvideokonferenz\w*|\bweb ?conference\b|\bdial(?:ling)? in\b",
+    r"\bà distance\b|\ben ligne\b|\bdistanciel\b",
+    r"\bremot[ao]\b|\ben línea\b|\ba distancia\b|\bvirtual\b",
+    r"\bonline-teilnahme\b|\bvirtuell\w*|\bper video\b|\bfernteilnahme\b|\bzuschalt\w*"
+    r"|\bschalte\w* (?:\w+ ){0,3}zu\b",
+    r"дистанционн\w*|удал[её]нн\w*|онлайн|по видеосвязи",
+    r"远程|线上|在线参会|视频参会|网络参会",
+    r"リモート|オンライン",
+    r"원격|온라인|화상",
+)
+_IN_PERSON_WORDS = (
+    r"\bin[- ]person\b|\bon[- ]?site\b|\bphysically\b|\battend in (?:seoul|geneva|the room)\b",
+    r"\ben présentiel\b|\bprésentiel\b|\bsur place\b|\ben personne\b",
+    r"\bpresencial(?:mente)?\b|\ben persona\b",
+    r"\bvor ort\b|\bpersönlich\b|\bin präsenz\b|\bpräsenz(?:teilnahme)?\b",
+    r"\bочн(?:о|ое|ый|ого|ом|ому|ая|ой|ую)\b|\bлично\b",
+    r"现场|线下|到场|亲自参加",
+    r"対面|現地参加|会場参加|現地",
+    r"현장|대면|직접\s*참석",
+)
+REMOTE = _words(*_REMOTE_WORDS)
+IN_PERSON = _words(*_IN_PERSON_WORDS)
+_MODE = "(?:" + "|".join(_REMOTE_WORDS + _IN_PERSON_WORDS) + ")"
+
 # changing or cancelling an existing registration
 CHANGE = _words(
     r"\bchange (?:my|our|the|his|her) (?:registration|participation|mode)\b",
@@ -144,7 +172,76 @@ CHANGE = _words(
     r"登録(?:内容)?(?:を)?変更|参加方法(?:を)?変更",
     r"등록\s*변경|참석\s*방식\s*변경",
     r"\bsubstitut\w+|\binstead of me\b|\bin my place\b|\bà ma place\b|\ben mi lugar\b",
+    r"\b(?:anmeldung|teilnahme|registrierung)\b[^.?!;]{0,60}?\b(?:ändern|umstellen|umbuchen"
+    r"|umändern)\b",
 )
+# a change of mode asked for, around the new mode's words: "switch me to | on-site",
+# "me pueden pasar a participación | remota", "auf | Online | -Teilnahme ändern",
+# "| オンライン | に変更"
+_SWITCH_BEFORE = re.compile(
+    r"(?:\b(?:switch|change|move|put|transfer|convert|update|turn|mark|set)\s+(?:me|us|him|her|them"
+    r"|my|our|his|their)\b[^.?!;]{0,40}?\b(?:to|as|into|for|over)\s+[^.?!;]{0,20}?"
+    r"|\b(?:me|nous|le|la|les)\s+(?:passer|basculer|mettre|transférer)\b[^.?!;]{0,30}?"
+    r"|\b(?:passer|basculer|changer|modifier)\s+(?:mon|ma|notre|son|sa)\s+(?:inscription"
+    r"|participation|mode)\b[^.?!;]{0,30}?|\bpasser\s+(?:en\s+|au\s+)?"
+    r"|\b(?:pasar|cambiar|mover)(?:me|nos|le|la|lo)\b[^.?!;]{0,30}?"
+    r"|\b(?:me|nos|le|la)\s+(?:pueden|podrían|podrian|puede|podría|podria)\s+(?:pasar|cambiar"
+    r"|mover)\b[^.?!;]{0,30}?"
+    r"|\b(?:pasar|cambiar)\s+(?:mi|nuestra|su)\s+(?:inscripción|participación|modalidad"
+    r"|registro)\b[^.?!;]{0,30}?"
+    r"|\bstell\w*\s+(?:sie\s+)?(?:mich|uns)\s+(?:\w+\s+){0,3}?auf\s+"
+    r"|(?:перевести|переведите|измените|изменить|поменять|поменяйте|переключ\w+|переоформ\w+)"
+    r"\s+(?:\w+\s+){0,4}?на\s+(?:\w+\s+)?"
+    r"|(?:改为|改成|换成|换为|变更为|切换为|切换到|调整为|转为|改到)\s*)$"
+)
+_SWITCH_AFTER = re.compile(
+    r"[\w-]*\s+(?:\w+\s+){0,2}(?:ändern|umstellen|umbuchen|wechseln|umändern|ummelden)\b"
+    r"|(?:参加)?\s*(?:に|へ)\s*(?:変更|切り替え|切替|切り換え|変え)"
+    r"|[^.?!]{0,8}?(?:으로|로)\s*(?:변경|전환|바꿔|바꾸)"
+)
+
+
+# the verbs of those phrases, found first: they are rarer than the words for a mode
+_SWITCH_VERB = fast(
+    r"\b(?:switch|change|move|put|transfer|convert|update|turn|mark|set)\s+(?:me|us|him|her|them"
+    r"|my|our|his|their)\b|\b(?:passer|basculer|mettre|transférer|changer|modifier)\b"
+    r"|\b(?:pasar|cambiar|mover)(?:me|nos|le|la|lo)?\b|\bstell\w*\s+(?:sie\s+)?(?:mich|uns)\b"
+    r"|перевести|переведите|измените|изменить|поменять|поменяйте|переключ|переоформ"
+    r"|改为|改成|换成|换为|变更为|切换为|切换到|调整为|转为|改到"
+)
+_SWITCH_VERB_AFTER = fast(
+    r"ändern|umstellen|umbuchen|wechseln|umändern|ummelden|変更|切り替え|切替|切り換え|変え"
+    r"|변경|전환|바꿔|바꾸"
+)
+
+
+def change_asked(text: str) -> str | None:
+    """The words that ask to change a registration or its mode, or None.
+
+    >>> change_asked("could you switch me to on-site?"), change_asked("改为线上参会")
+    ('switch me to on-site', '改为线上')
+    >>> change_asked("can i still switch to in-person later?") is None
+    True
+    """
+    m = CHANGE.search(text)
+    if m:
+        return m.group(0)
+    for verb in _SWITCH_VERB.finditer(text):
+        for pattern in (REMOTE, IN_PERSON):
+            for mode in pattern.finditer(text, verb.start(), verb.end() + 100):
+                window = text[max(0, mode.start() - 80) : mode.start()]
+                before = _SWITCH_BEFORE.search(window)
+                if before:
+                    return window[before.start() :] + mode.group(0)
+    for verb in _SWITCH_VERB_AFTER.finditer(text):
+        for pattern in (REMOTE, IN_PERSON):
+            for mode in pattern.finditer(text, max(0, verb.start() - 60), verb.start()):
+                after = _SWITCH_AFTER.match(text, mode.end(), mode.end() + 40)
+                if after:
+                    return mode.group(0) + after.group(0)
+    return None
+
+
 CANCEL = _words(
     r"\bcancel(?:l?ing|l?ed|lation)?\b (?:my|our|the|his|her) (?:registration|participation)\b",
     r"\bcancel (?:it|me)\b|\bplease cancel\b|\bwithdraw (?:my|our) registration\b",
@@ -164,33 +261,15 @@ INTENT = re.compile(
     r"(?:like to|want to|wish to|plan to|planning to|intend to|going to|how to|how do i|how can i"
     r"|will|could i|can i|should i|should we|may i)\s+(?:\w+\s+)?$"
 )
-# how someone attends
-REMOTE = _words(
-    r"\bremote(?:ly)?\b|\bonline\b|\bvirtual(?:ly)?\b|\bvia (?:zoom|webex|teams)\b",
-    r"\bvideo ?conferenc\w*|\bvisio(?:conférence|conference)?\b|\bvideoconferencia\b"
-    r"|\bvideokonferenz\b|\bweb ?conference\b",
-    r"\bà distance\b|\ben ligne\b|\bdistanciel\b",
-    r"\bremot[ao]\b|\ben línea\b|\ba distancia\b|\bvirtual\b",
-    r"\bonline-teilnahme\b|\bvirtuell\b|\bper video\b|\bfernteilnahme\b",
-    r"дистанционн\w*|удал[её]нн\w*|онлайн|по видеосвязи",
-    r"远程|线上|在线参会|视频参会|网络参会",
-    r"リモート|オンライン",
-    r"원격|온라인|화상",
-)
-IN_PERSON = _words(
-    r"\bin[- ]person\b|\bon[- ]?site\b|\bphysically\b|\battend in (?:seoul|geneva|the room)\b",
-    r"\ben présentiel\b|\bprésentiel\b|\bsur place\b|\ben personne\b",
-    r"\bpresencial(?:mente)?\b|\ben persona\b",
-    r"\bvor ort\b|\bpersönlich\b|\bin präsenz\b|\bpräsenzteilnahme\b",
-    r"\bочно\b|\bочное\b|\bлично\b",
-    r"现场|线下|到场|亲自参加",
-    r"対面|現地参加|会場参加|現地",
-    r"현장|대면|직접\s*참석",
-)
+
 # "not ... in person", "won't be able to travel": a mode word right after these is negated
 NEGATION = fast(
     r"(?:\bnot|n't|\bno longer|\bunable to|\bcannot|\bne (?:pourrai|peux) pas|\bno (?:podré|puedo)"
     r"|\bnicht|\bkein\w*|\bне\b|不能|无法|できません|できない|못|않)\W+(?:\w+\W+){0,4}$"
+)
+# where a clause ends: "I can't come in person, and I'll dial in" negates only the first mode
+CLAUSE = re.compile(
+    r"[,;.!?。，；！？]|\b(?:and|but|so|und|aber|sondern|et|mais|donc|pero|sino|и|но|а)\b"
 )
 # "in person instead of remotely": the mode after these is the one not wanted
 INSTEAD = fast(
@@ -199,6 +278,8 @@ INSTEAD = fast(
 )
 # "from in-person to remote": the mode after the arrow is the one wanted
 MODE_CHANGE = fast(r"\b(?:from|de|von|с)\s+(.{2,30}?)\s+(?:to|à|a|auf|zu|на)\s+(.{2,30})")
+# "オンラインから現地参加に", "원격에서 현장으로", "从线上改为现场": the mode after the marker
+MODE_CHANGE_CJK = fast(r"から|에서|改为|改成|换成|转为")
 
 # input documents
 CONTRIBUTION = _words(
@@ -224,15 +305,48 @@ SUBMIT = _words(
     r"\bci-joint (?:la |notre )?(?:contribution|document)|\bveuillez trouver ci-joint\b",
     r"\badjunt(?:o|amos|a) (?:la |nuestra )?(?:contribuci|documento)|\benviamos (?:la )?contribuci",
     r"\banbei (?:\w+ ){0,5}beitr|\bim anhang (?:\w+ ){0,3}beitr|\breichen (?:\w+ ){0,3}ein\b",
-    r"направля\w+ (?:\w+ ){0,3}вклад|представля\w+ (?:\w+ ){0,3}вклад|во вложении",
-    r"现提交|提交.{0,20}文稿|附件.{0,10}文稿|随函附上.{0,20}(?:文稿|提案)",
-    r"寄書を提出|寄書を送付|提出いたします",
+    r"(?:направля|высыла|представля|прилага|отправля)(?:ю|ем) (?:\w+ ){0,3}(?:вклад|документ"
+    r"|доклад|предложени|редакци|верси)",
+    r"现提交|提交.{0,20}文稿|附件.{0,10}文稿|随函附上.{0,20}(?:文稿|提案|文件)",
+    r"寄書を提出|寄書を送付|提出いたします|(?:文書|寄書|資料|改訂版|修正版)を(?:添付にて|添付で)?"
+    r"(?:送付|提出|お送り)",
     r"기고서?를?\s*(?:\S+\s*){0,3}(?:송부|제출)|첨부와 같이",
+    r"(?:문서|수정본|개정본)을?\s*(?:\S+\s*){0,2}(?:송부|제출|보내)",
+)
+# "please find attached", "во вложении", "anbei": sends the attached file (counts only with one)
+SENDS_FILE = _words(
+    r"\b(?:please )?find (?:\w+ ){0,4}(?:attached|enclosed)\b|\battached (?:please find|you will"
+    r" find|is|are)\b|\b(?:i|we)(?:'m|'re| am| are) (?:sending|attaching|enclosing)\b"
+    r"|\b(?:i|we) (?:attach|enclose|send you|hereby send)\b|\bherewith\b|\benclosed (?:is|are)\b",
+    r"\bci-jointe?s?\b|\ben pièce jointe\b|\ben pj\b|\b(?:je|nous) vous (?:transmet\w*|envo\w+"
+    r"|adress\w+|fai\w+ parvenir)\b",
+    r"\badjunt(?:o|amos|a|as|os)\b|\b(?:les|le) (?:envío|remito|hago llegar|enviamos|remitimos)\b"
+    r"|\ben (?:el )?(?:archivo )?adjunto\b",
+    r"\banbei\b|\bim anhang\b|\bbeigefügt\w*|\banliegend\w*|\bin der anlage\b|\bübersende\w*"
+    r"|\bübermittle\w*|\b(?:sende|schicke) (?:ich|wir) ihnen\b",
+    r"\b(?:направля|высыла|прилага|отправля)(?:ю|ем)\b|\bво вложении\b|\bв приложении\b",
+    r"附件|随函附上|现提交|特此提交|请查收",
+    r"添付|送付いたします|送付します|お送りします|提出いたします|提出します",
+    r"첨부|송부|보내\s?드립니다|제출합니다|제출드립니다",
+)
+# what a sent file is called when it is a document for a meeting (not an invoice, a form, a scan)
+DOCUMENT_NOUN = _words(
+    r"\b(?:documents?|papers?|slides|presentation|proposals?)\b",
+    r"\b(?:proposition|présentation)\b",
+    r"\b(?:documentos?|propuesta|presentación)\b",
+    r"\b(?:dokument\w*|vorschlag|präsentation)\b",
+    r"документ|доклад|предложени|презентаци",
+    r"文件|文档|提案|文書|資料|문서|자료|제안",
 )
 REVISED = _words(
     r"\brev(?:ision)?\.?\s*\d+\b|\brevised\b|\brévisée?\b|\brevisad[ao]\b|\büberarbeitet\w*",
-    r"\bneue fassung\b|\bnouvelle version\b|\bupdated version\b|\breplaces the version\b",
-    r"исправленн\w+ (?:версия|редакция)|новая редакция|修订|修改稿|改訂|改版|수정본|개정",
+    r"\bneue fassung\b|\bnouvelle version\b|\bupdated version\b|\breplaces the version\b"
+    r"|\b(?:new|second|third|corrected|amended) (?:version|draft|revision)\b",
+    r"\bversion (?:mise à jour|modifiée|corrigée)\b|\b(?:deuxième|seconde|troisième) version\b",
+    r"\b(?:nueva|segunda|tercera) versión\b|\bversión (?:actualizada|corregida|modificada)\b",
+    r"\b(?:aktualisierte|revidierte|zweite|korrigierte) (?:fassung|version)\b",
+    r"(?:втор|трет|нов|исправленн|обновл[её]нн|пересмотренн|доработанн)\w* (?:редакци|верси)\w*",
+    r"修订|修改稿|修改版|更新版|第二版|改訂|改版|修正版|第2版|수정본|개정|수정안|수정\s*버전",
 )
 REVISION_NUMBER = fast(
     r"(?:\brev(?:ision)?\.?\s*|[-_ ]r|révision\s*|revisión\s*)(\d{1,2})(?![\d])", re.IGNORECASE
@@ -284,7 +398,11 @@ NOT_YET = _words(
 ABSENCE = _words(
     r"\bapolog(?:y|ies|ise|ize)\b.{0,60}\b(?:absence|attend|not be able)\b",
     r"\b(?:unable|not be able|cannot|can't|won't be able) to (?:attend|join|participate)\b",
-    r"\bexcus(?:ed|é|ée)s?\b|\bentschuldig\w* (?:mich|uns)\b|\bне смогу\b|无法参加|欠席|불참",
+    r"\b(?:cannot|can't|can not|won't|will not) (?:attend|join|participate|make it|come)\b",
+    r"\bne (?:pourrai|pourrons|peux) pas (?:assister|participer|venir)\b|\bno (?:podré|podremos"
+    r"|puedo) (?:asistir|participar|ir)\b|\bnicht teilnehmen\b|\bnicht dabei\b",
+    r"\bexcus(?:ed|é|ée)s?\b|\bentschuldig\w* (?:mich|uns)\b|\bне смогу\b|无法参加|不能参加|欠席"
+    r"|参加できません|불참|참석하지 못",
 )
 THANKS = _words(
     r"\bthank(?:s| you)\b|\bmerci\b|\bgracias\b|\bdanke\b|\bvielen dank\b|\bспасибо\b",
@@ -320,12 +438,38 @@ COMMAND = re.compile(
 
 ATTEND = _words(
     r"\b(?:i|we)(?: will| shall| would like to|'d like to| wish to| plan to| intend to"
-    r"| want to|'ll) (?:attend|participate|join|take part)\b",
-    r"\b(?:je|nous) participer(?:ai|ons)\b|\bparticiperai\b|\bje souhaite participer\b",
-    r"\bparticiparé\b|\basistiré\b|\bparticiparemos\b|\bdeseo participar\b",
-    r"\bnehme\w* \w+ (?:\w+ )?teil\b|\bwerde\w* \w+ (?:\w+ )?teilnehmen\b",
-    r"\bприму участие\b|\bбуду участвовать\b|\bпримем участие\b",
-    r"我将参加|我会参加|我们将参加|参加します|出席します|参加いたします|참석하겠습니다|참석할 예정",
+    r"| want to|'ll|'m going to| am going to| are going to) (?:also )?(?:attend|participate|join"
+    r"|take part|be there|be joining|be attending|dial in|connect|come)\b",
+    r"\b(?:je|nous) participer(?:ai|ons)\b|\bparticiperai\b|\bje souhaite participer\b"
+    r"|\b(?:je serai|nous serons) (?:présente?s?|là|des vôtres)\b|\bje me connecterai\b",
+    r"\bparticiparé\b|\basistiré\b|\bparticiparemos\b|\bdeseo participar\b"
+    r"|\b(?:allí|ahí) estaré\b|\bestaré presente\b|\bme conectaré\b|\basistiremos\b",
+    r"\bnehme\w* \w+ (?:\w+ )?teil\b|\bwerde\w* \w+ (?:\w+ )?teilnehmen\b"
+    r"|\b(?:ich bin|wir sind) dabei\b|\bich komme\b|\bschalte\w* (?:mich|uns) (?:\w+ ){0,3}zu\b",
+    r"\bприму участие\b|\bбуду участвовать\b|\bпримем участие\b|\bбуду присутствовать\b"
+    r"|\bподключусь\b|\bприеду\b",
+    r"我将参加|我会参加|我们将参加|我将出席|我会出席|我会到场",
+    r"参加します|出席します|参加いたします|参加予定です|出席いたします",
+    r"참석하겠습니다|참석할 예정|참석합니다|참가하겠습니다|참여하겠습니다",
+)
+# said in answer to our announcement, these say "I will come" (elsewhere they may not)
+ATTEND_INFORMAL = _words(
+    r"\bcount (?:me|us) in\b|\bsee you (?:all )?(?:there|in|at)\b|\bi'm in\b|\bi'll be there\b"
+    r"|\b(?:add|include|put) (?:me|us)\b(?! to (?:the |your |this )?(?:mailing|distribution"
+    r"|e-?mail|reflector|list))",
+    r"\bcomptez sur (?:moi|nous)\b|\bà bientôt à\b|\bajoutez-moi\b|\bj'en serai\b",
+    r"\bcuent(?:en|a) conmigo\b|\bcuenten con nosotros\b|\bnos vemos en\b|\bapúntenme\b",
+    r"\bbis (?:bald )?in\b|\bich bin dabei\b|\bnehmen sie mich auf\b|\btragen sie mich\b",
+    r"\bрассчитывайте на (?:меня|нас)\b|\bдо встречи в\b|\bвключите меня\b|\bзапишите меня\b",
+    r"算我一个|我也参加|请加上我|到时见",
+    r"参加希望|参加させていただきます",
+    r"저도 참석|참석 희망|거기서 뵙|그때 뵙",
+)
+# our meeting announcement (the subject it is answered under)
+ANNOUNCEMENT = _words(
+    r"\bannouncement\b|\bannonce\b|\banuncio\b|\bconvocatoria\b|\bankündigung\b|\beinladung\b",
+    r"\bcall for participation\b|\binvitation\b|объявлени|приглашени|会议通知|开会通知|開催案内",
+    r"会合案内|会議案内|회의\s*(?:공지|안내)|개최\s*안내",
 )
 PERSON_FIELD = re.compile(
     r"^[ \t]*(name|full name|organi[sz]ation|affiliation|e-?mail|participation|mode|nom|organisme"
@@ -338,15 +482,21 @@ CONTRIBUTION_FILE = fast(
     re.IGNORECASE,
 )
 LS_TOKEN = fast(r"(?<![A-Za-z])LS(?![A-Za-z])")
-_FOR_VALUE = (
-    r"(?:for\s+)?(?:action|comments?|information)\b|供参考|征求意见|通报|для (?:сведения|"
-    r"комментари|принятия мер)"
+_FOR_ACTION = (
+    r"(?:for\s+|pour\s+|para\s+|zur\s+)?(?:action|comments?|commentaires?|comentarios?|acción"
+    r"|stellungnahme|bearbeitung)\b|征求意见|采取行动|для (?:комментари|замечаний|принятия мер"
+    r"|действий)|対応|コメント|조치|의견"
 )
+_FOR_VALUE = (
+    _FOR_ACTION + r"|(?:for\s+|pour\s+|para\s+|zur\s+)?(?:information|información|kenntnis\w*)\b"
+    r"|供参考|通报|для (?:сведения|информации)|情報提供|ご参考|정보\s*제공|참고"
+)
+# "For: Information" is an LS's; "Purpose: Information" heads contributions too, so a
+# "Purpose:" line counts only when it asks for action or comment
 FOR_LINE = re.compile(
     rf"^[ \t]*(?:[^\W\d]{{1,6}}[ \t]+)?(?:for|pour|para|zur|目的)[ \t]*(?:[:：][ \t]*|[ \t]+)"
     rf"(?:{_FOR_VALUE})"
-    r"|^[ \t]*(?:purpose|objet|objeto|zweck|цель)[ \t]*[:：]?[ \t]*(?:for\s+)?"
-    r"(?:action|comments?)\b",
+    rf"|^[ \t]*(?:purpose|objet|objeto|zweck|цель|목적)[ \t]*[:：]?[ \t]*(?:{_FOR_ACTION})",
     re.MULTILINE,
 )
 DEADLINE_LINE = re.compile(
@@ -375,18 +525,20 @@ ROBOT_SENDER = fast(
 
 # "es: 'inscripción'" in reasons: the language of a cue word, by script or by word
 _SCRIPT = (
-    (re.compile(r"[\u3040-\u30ff]|参加登録|申込|会合|寄書|登録"), "ja"),
+    (re.compile(r"[\u3040-\u30ff]|参加登録|申込|会合|寄書|登録|現地|対面|改訂|添付|送付"), "ja"),
     (re.compile(r"[\uac00-\ud7af\u1100-\u11ff]"), "ko"),
     (re.compile(r"[\u4e00-\u9fff]"), "zh"),
     (re.compile(r"[\u0400-\u04ff]"), "ru"),
 )
 _LATIN = {
     "fr": re.compile(r"inscri(?:ption|re|vez)|présentiel|à distance|en ligne|sur place|ci-joint"
-                     r"|réunion|liaison de|contribution pour|commentaire|d'entrée|l'inscrire"),
+                     r"|réunion|liaison de|contribution pour|commentaire|d'entrée|l'inscrire"
+                     r"|pièce jointe|vous transm|comptez sur|serai|passer"),
     "es": re.compile(r"inscrip|inscrib|remot[ao]|en línea|presencial|contribuci|adjunt|reunión"
-                     r"|comentario|acción|información"),
+                     r"|comentario|acción|información|cuent[ae]n|estaré|remit|pasar|cambiar"),
     "de": re.compile(r"anmeld|melde|teilnahme|vor ort|beitr|anbei|sitzung|stellungnahme"
-                     r"|kenntnis|persönlich|virtuell"),
+                     r"|kenntnis|persönlich|virtuell|dabei|übersend|anhang|fassung|schalte|zuschalt"
+                     r"|ändern|umstell|videokonferenz"),
 }  # fmt: skip
 
 

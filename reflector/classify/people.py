@@ -22,10 +22,12 @@ import re
 from typing import Any
 
 from reflector.classify.lexicon import (
+    CLAUSE,
     IN_PERSON,
     INSTEAD,
     MEETING_FORMAT,
     MODE_CHANGE,
+    MODE_CHANGE_CJK,
     NEGATION,
     REMOTE,
 )
@@ -56,6 +58,7 @@ _ORG_WORDS = re.compile(
     re.IGNORECASE,
 )
 _NOT_NAME = re.compile(r"[:@/\\]|\bhttps?\b|\d{2,}|\?")
+_PUNCTUATION = re.compile(r"[,;.!?。，、！？]")
 _CSV_TYPES = ("text/csv", "text/comma-separated-values", "application/csv")
 
 
@@ -70,6 +73,8 @@ def mode_of(text: str) -> str | None:
     'in-person'
     >>> mode_of("Seoul and online") is None
     True
+    >>> mode_of("参加方法をオンラインから現地参加に切り替えて"), mode_of("从线上改为现场参会")
+    ('in-person', 'in-person')
     """
     lowered = MEETING_FORMAT.sub(" ", " ".join(text.lower().split()))
     lowered = INSTEAD.sub(" ", lowered)
@@ -78,10 +83,15 @@ def mode_of(text: str) -> str | None:
         wanted = mode_of(change.group(2))
         if wanted and mode_of(change.group(1)) not in (None, wanted):
             return wanted
+    for change in MODE_CHANGE_CJK.finditer(lowered):
+        old = _PUNCTUATION.split(lowered[max(0, change.start() - 15) : change.start()])[-1]
+        wanted = mode_of(_PUNCTUATION.split(lowered[change.end() : change.end() + 15])[0])
+        if wanted and mode_of(old) not in (None, wanted):
+            return wanted
     found = set()
     for mode, pattern in (("remote", REMOTE), ("in-person", IN_PERSON)):
         for m in pattern.finditer(lowered):
-            before = re.split(r"[,;.!?]", lowered[max(0, m.start() - 40) : m.start()])[-1]
+            before = CLAUSE.split(lowered[max(0, m.start() - 40) : m.start()])[-1]
             if not NEGATION.search(before):
                 found.add(mode)
                 break

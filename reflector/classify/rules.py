@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reflector.classify import lexicon as lx
-from reflector.classify.bodies import DOMAIN_HINTS
+from reflector.classify.bodies import DOMAIN_HINTS, find_body
+from reflector.classify.extract import field_lines, purpose_of
 from reflector.classify.lexicon import cue
 from reflector.classify.view import MailView
 from reflector.mail.screen import Screening
@@ -80,16 +81,25 @@ def _own_list_copy(v: MailView, s: Screening) -> str | None:
 
 
 def _to_reflector(v: MailView, s: Screening) -> str | None:
-    return (
-        f"addressed to the reflector {v.site.reflector}"
-        if v.site.reflector in v.recipients
-        else None
-    )
+    if v.site.reflector not in v.recipients:
+        return None
+    to = {a.key for a in v.message.to[:50]}
+    if v.site.reflector not in to and v.site.secretariat in to:
+        return None  # written to the secretariat, the list only copied ("reply all")
+    return f"addressed to the reflector {v.site.reflector}"
 
 
 def _group_greeting(v: MailView, s: Screening) -> str | None:
     word = _hit(lx.GREETING_TO_ALL, " ".join(v.own_lines[:2]).lower())
     return f"greets the whole group ({cue(word)})" if word else None
+
+
+def _secretariat_greeting(v: MailView, s: Screening) -> str | None:
+    head = " ".join(v.own_lines[:2]).lower()
+    word = _hit(lx.TO_SECRETARIAT, head)
+    if word is None or lx.GREETING_TO_ALL.search(head):
+        return None
+    return f"greets the secretariat, not the group ({cue(word)})"
 
 
 def _list_thread(v: MailView, s: Screening) -> str | None:
@@ -121,20 +131,32 @@ def _registration_words(v: MailView, s: Screening) -> str | None:
 
 def _change_registration(v: MailView, s: Screening) -> str | None:
     asks = f"{v.topic_lower} {v.content_flat}"
-    word = _hit(lx.CHANGE, asks)
+    word = lx.change_asked(asks)
     if word is None and lx.REGISTER.search(asks):
         word = _hit(lx.CANCEL, asks)
     return f"asks to change or cancel a registration ({cue(word)})" if word else None
 
 
+def _negated(text: str, at: int) -> bool:
+    """A "not", "unable to", "不能" ... just before `at`, in the same clause."""
+    return bool(lx.NEGATION.search(lx.CLAUSE.split(text[max(0, at - 40) : at])[-1]))
+
+
 def _attendance(v: MailView, s: Screening) -> str | None:
-    word = _hit(lx.ATTEND, v.content_flat)
-    if word is None:
+    m = lx.ATTEND.search(v.content_flat)
+    if m is None or _negated(v.content_flat, m.start()):
         return None
-    at = v.content_flat.find(word)
-    if lx.NEGATION.search(re.split(r"[,;.!?]", v.content_flat[max(0, at - 40) : at])[-1]):
+    return f"says they will attend ({cue(m.group(0))})"
+
+
+def _announcement_reply(v: MailView, s: Screening) -> str | None:
+    if not v.answers_announcement or lx.ABSENCE.search(v.own_flat):
         return None
-    return f"says they will attend ({cue(word)})"
+    for pattern in (lx.ATTEND, lx.ATTEND_INFORMAL):
+        m = pattern.search(v.own_flat)
+        if m and not _negated(v.own_flat, m.start()):
+            return f"answers the meeting announcement saying they will come ({cue(m.group(0))})"
+    return None
 
 
 def _participation_mode(v: MailView, s: Screening) -> str | None:
@@ -176,6 +198,31 @@ def _submission(v: MailView, s: Screening) -> str | None:
     return f"submits a document ({cue(m.group(0))})"
 
 
+_LS_WORD = re.compile(r"\bls\b")
+
+
+def _sends_file(v: MailView, s: Screening) -> str | None:
+    if not v.documents:
+        return None
+    for m in lx.SENDS_FILE.finditer(v.content_flat[:2000]):
+        after = v.content_flat[m.end() : m.end() + 80]
+        if lx.LIAISON.search(after) or _LS_WORD.search(after) or lx.REGISTER.search(after):
+            continue  # an LS or a registration form is attached: other rules speak for those
+        if _ls_file(v, s) or _document_is_ls(v, s):
+            return None
+        # ... and says it is a document: an input, a paper, a new version (not an invoice)
+        about = f"{v.topic_lower} {v.content_flat[:2000]}"
+        if not (
+            lx.DOCUMENT_NOUN.search(about)
+            or lx.CONTRIBUTION.search(about)
+            or lx.REVISED.search(about)
+            or v.site.group_name.lower() in about
+        ):
+            return None
+        return f"sends the attached file ({cue(m.group(0))})"
+    return None
+
+
 def _document_attached(v: MailView, s: Screening) -> str | None:
     if not v.documents:
         return None
@@ -192,7 +239,9 @@ def _contribution_file_name(v: MailView, s: Screening) -> str | None:
 
 
 def _revision(v: MailView, s: Screening) -> str | None:
-    word = _hit(lx.REVISED, f"{v.topic_lower} {' '.join(a.filename.lower() for a in v.documents)}")
+    names = " ".join(a.filename.lower() for a in v.documents)
+    text = v.own_flat[:600] if v.documents else ""  # "the attached second revision"
+    word = _hit(lx.REVISED, f"{v.topic_lower} {names} {text}")
     return f"a revised version ({cue(word)})" if word else None
 
 
@@ -216,13 +265,27 @@ def _liaison_subject(v: MailView, s: Screening) -> str | None:
     return f"subject names a liaison statement ({cue(word)})" if word else None
 
 
+def _for_line(v: MailView) -> re.Match[str] | None:
+    if "_for_line" not in v.__dict__:  # two rules ask
+        v.__dict__["_for_line"] = lx.FOR_LINE.search(v.content)
+    found: re.Match[str] | None = v.__dict__["_for_line"]
+    return found
+
+
+def _deadline_line(v: MailView) -> re.Match[str] | None:
+    if "_deadline_line" not in v.__dict__:
+        v.__dict__["_deadline_line"] = lx.DEADLINE_LINE.search(v.content)
+    found: re.Match[str] | None = v.__dict__["_deadline_line"]
+    return found
+
+
 def _liaison_fields(v: MailView, s: Screening) -> str | None:
-    m = lx.FOR_LINE.search(v.content)
+    m = _for_line(v)
     return f"has the '{' '.join(m.group(0).split())[:40]}' line of an LS" if m else None
 
 
 def _reply_deadline(v: MailView, s: Screening) -> str | None:
-    m = lx.DEADLINE_LINE.search(v.content)
+    m = _deadline_line(v)
     return f"asks for a reply by a date ('{' '.join(m.group(0).split())[:40]}')" if m else None
 
 
@@ -249,6 +312,35 @@ def _body_sender(v: MailView, s: Screening) -> str | None:
         return None
     m = DOMAIN_HINTS.search(sender.email.rpartition("@")[2]) or DOMAIN_HINTS.search(sender.name)
     return f"sent from another standards body ({sender.email})" if m else None
+
+
+_LS_HEADING = re.compile(
+    r"^[ \t]*(?:reply |new )?(?:liaison statement|ls)\b|^[ \t]*(?:déclaration|note) de liaison\b"
+    r"|^[ \t]*declaración de enlace\b|^[ \t]*заявление о связи|^[ \t]*联络函|^[ \t]*リエゾン",
+    re.MULTILINE,
+)
+
+
+def _ls_form(v: MailView, s: Screening) -> str | None:
+    """The text is laid out as a liaison statement: its heading and fields (Source, For, ...)."""
+    if not (_for_line(v) or _deadline_line(v)):
+        return None  # an LS asks for something: For action/comment/information, a deadline
+    text = v.content
+    heading = _LS_HEADING.search(text)
+    fields = field_lines(text)
+    found: list[str] = [k for k in ("source", "title", "for", "deadline", "contact") if k in fields]
+    if "source" in found and not find_body(fields["source"], exclude=v.site.group_name):
+        found.remove("source")  # "Source: Quantia Labs" is a contribution's cover
+    if "for" in found and purpose_of(fields["for"]) is None:
+        found.remove("for")
+    if heading:
+        found.insert(0, "heading")
+    # an LS says it is one or names the body it comes from, and asks for something
+    if len(found) < 3 or not {"heading", "source"} & set(found):
+        return None
+    if not {"for", "deadline"} & set(found):
+        return None
+    return "laid out as a liaison statement (" + ", ".join(found) + ")"
 
 
 def _document_is_ls(v: MailView, s: Screening) -> str | None:
@@ -293,11 +385,21 @@ def _calendar(v: MailView, s: Screening) -> str | None:
     )
 
 
+_SENTENCE_END = re.compile(r"[.!?。！？]")
+
+
 def _question(v: MailView, s: Screening) -> str | None:
     if v.site.reflector in v.recipients or s.own_list:
         return None  # a question to the list is a post
-    word = _hit(lx.QUESTION, v.own_flat)
-    return f"asks a question ({cue(word)})" if word else None
+    text = v.own_flat
+    for m in lx.QUESTION.finditer(text):
+        start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
+        end = _SENTENCE_END.search(text, m.start())
+        sentence = text[start : end.end() if end else len(text)]
+        if lx.REGISTER_REQUEST.search(sentence) or lx.change_asked(sentence):
+            continue  # "could you switch me to on-site?" asks for something to be done
+        return f"asks a question ({cue(m.group(0))})"
+    return None
 
 
 def _question_subject(v: MailView, s: Screening) -> str | None:
@@ -363,17 +465,32 @@ RULES: tuple[Rule, ...] = (
     _rule("to-reflector", P, 3.5, "addressed to the reflector", _to_reflector),
     _rule("group-greeting", P, 1.0, "greets the whole group", _group_greeting),
     _rule("list-thread", P, 1.0, "a reply in a thread of our list", _list_thread),
+    _rule(
+        "secretariat-greeting",
+        P,
+        -1.5,
+        "greets the secretariat (speaks against a post)",
+        _secretariat_greeting,
+    ),
     _rule("registration-subject", R, 1.5, "subject speaks of registering", _registration_subject),
     _rule("registration-request", R, 3.5, "asks to register someone", _registration_request),
     _rule("registration-words", R, 0.8, "text speaks of registering", _registration_words),
     _rule("registration-change", R, 3.0, "changes or cancels a registration", _change_registration),
     _rule("attendance", R, 1.5, "says someone will attend", _attendance),
     _rule(
+        "announcement-reply",
+        R,
+        3.5,
+        "answers our announcement saying they will come",
+        _announcement_reply,
+    ),
+    _rule(
         "participation-mode", R, 1.0, "names remote or in-person attendance", _participation_mode
     ),
     _rule("participant-details", R, 1.2, "Name:/Organisation:/E-mail: lines", _participant_details),
     _rule("contribution-subject", D, 2.0, "subject names an input document", _contribution_subject),
     _rule("submission", D, 3.0, "submits a document", _submission),
+    _rule("sends-file", D, 2.0, "says it sends the attached document", _sends_file),
     _rule("document-attached", D, 1.5, "carries a document file", _document_attached),
     _rule("contribution-file", D, 1.0, "file named as an input", _contribution_file_name),
     _rule("revision", D, 0.7, "a revised version of a document", _revision),
@@ -382,6 +499,7 @@ RULES: tuple[Rule, ...] = (
     _rule("liaison-subject", L, 2.5, "subject names a liaison statement", _liaison_subject),
     _rule("liaison-for", L, 2.5, "the For: line of an LS", _liaison_fields),
     _rule("reply-deadline", L, 1.0, "asks for a reply by a date", _reply_deadline),
+    _rule("ls-form", L, 3.5, "laid out as an LS (heading, Source, For, Deadline)", _ls_form),
     _rule("ls-file", L, 2.5, "attachment named as an LS", _ls_file),
     _rule("ls-sent", L, 2.0, "says it sends a liaison statement", _ls_phrase),
     _rule("liaison-words", L, 0.8, "text speaks of a liaison statement", _liaison_words),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from reflector.classify.documents import document_text
+from reflector.classify.lexicon import ANNOUNCEMENT, fast
 from reflector.classify.verdict import SiteFacts
 from reflector.mail.parse import Attachment, ParsedMessage
 
@@ -57,6 +58,12 @@ _HEADER_FROM = re.compile(r"^\s*(?:from|von|de|van|da|от|发件人|差出人|�
 _HEADER_NEXT = re.compile(
     r"^\s*(?:sent|date|gesendet|datum|envoyé|enviado|fecha|verzonden|inviato|отправлено|发送时间"
     r"|日時|送信日時|보낸 날짜)\s*[:：]"
+)
+_QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+# what a meeting announcement says, in the text a reply quotes
+_ANNOUNCED = fast(
+    r"\bpre-?regist|\bhow to register\b|\bwill hold its\b|\bwill take place\b|\bse tiendra\b"
+    r"|\bse celebrará\b|\bfindet\b.{0,60}\bstatt\b|\bсостоится\b|召开|開催|개최"
 )
 _SIGNATURE = re.compile(
     r"^(?:--\s*|__+|sent from my \w+.*|envoyé de mon \w+.*|von meinem \w+ gesendet.*)$"
@@ -117,7 +124,8 @@ def split_text(text: str, forward: bool) -> Parts:
             own, signature = own[:i], own[i:]
             break
     if forward or marker_forward:
-        return Parts("\n".join(own).strip(), rest, "", "\n".join(signature))
+        # a forward that quotes what it forwards ("> For: Action") forwards it all the same
+        return Parts("\n".join(own).strip(), _QUOTE_MARK.sub("", rest), "", "\n".join(signature))
     return Parts("\n".join(own).strip(), "", rest, "\n".join(signature))
 
 
@@ -206,6 +214,16 @@ class MailView:
     def sender_domain(self) -> str:
         sender = self.message.from_
         return sender.key.rpartition("@")[2] if sender else ""
+
+    @cached_property
+    def answers_announcement(self) -> bool:
+        """A reply to a meeting announcement: its subject says so, or the quoted text is one."""
+        if not self.is_reply:
+            return False
+        return bool(
+            ANNOUNCEMENT.search(self.topic_lower)
+            or _ANNOUNCED.search(self.parts.quoted[:2000].lower())
+        )
 
     @cached_property
     def replies_to_us(self) -> bool:

@@ -22,6 +22,8 @@ WORDS = [
     "регистрация", "报名", "参加登録", "등록", "remote", "in person", "vor ort", "à distance",
     "contribution", "beitrag", "寄書", "liaison statement", "ls", "for: action", "deadline:",
     "thank you", "unsubscribe", "?", " ", "\n", "not ", "instead of ", "and online", "é", "the",
+    "switch me to ", "on-site", "auf ", "online-teilnahme ändern", "に変更", "改为", "count me in",
+    "anbei", "во вложении", "вторую редакцию", "please find attached", "document", "添付",
 ]  # fmt: skip
 
 

@@ -45,6 +45,10 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": "Hallo zusammen,\n\nwas meint ihr?"},
         {"body": "Dear Secretariat,\n\nplease see below."},
     ),
+    "secretariat-greeting": (
+        {"body": "Dear Secretariat,\n\nsee the attached file."},
+        {"body": "Dear Secretariat, dear all,\n\nsee the attached file."},
+    ),
     "list-thread": (
         {"subject": "Re: [JCA-QKDN] Terminology", "headers": {"In-Reply-To": "<a@b.example>"}},
         {"subject": "Re: [JCA-QKDN] Registration received", "headers": OUR_NOTICE},
@@ -66,6 +70,18 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": "We would like to attend the Geneva meeting."},
         {"body": "I will not be able to attend the Geneva meeting."},
     ),
+    "announcement-reply": (
+        {
+            "subject": "Re: [JCA-QKDN] Announcement: meeting 7",
+            "body": "Count me in!",
+            "headers": OUR_NOTICE,
+        },
+        {
+            "subject": "Re: [JCA-QKDN] Announcement: meeting 7",
+            "body": "Sorry, I cannot attend. See you in Seoul next year.",
+            "headers": OUR_NOTICE,
+        },
+    ),
     "participation-mode": (
         {"body": "Je participerai à distance."},
         {"body": "The meeting is in Seoul and online."},
@@ -78,6 +94,10 @@ CASES: dict[str, tuple[M, M]] = {
     "submission": (
         {"body": "Please find attached our contribution to meeting 7."},
         {"body": "We would like to submit an input document. How do we do it?"},
+    ),
+    "sends-file": (
+        {"body": "Высылаю документ к собранию 7, он во вложении.", "files": (A_DOCX,)},
+        {"body": "Высылаю ссылку, вложения нет: https://share.example/x"},
     ),
     "document-attached": (
         {"files": (A_DOCX,)},
@@ -102,6 +122,10 @@ CASES: dict[str, tuple[M, M]] = {
     ),
     "liaison-for": ({"body": "Title: X\nFor: Information\n"}, {"body": "For discussion.\n"}),
     "reply-deadline": ({"body": "截止日期：2027年5月1日\n"}, {"body": "The deadline is near.\n"}),
+    "ls-form": (
+        {"body": "来源：CCSA TC5\n标题：密钥管理\n目的：征求意见\n截止日期：2027年5月1日\n"},
+        {"body": "Title: Key relay\nSource: Quantia Labs\nContact: ana@quantia.example\n"},
+    ),
     "ls-file": (
         {"files": (("ISGQKD(27)LS021_to_JCA.pdf", b"%PDF", "application/pdf"),)},
         {"files": (("Lists.pdf", b"%PDF", "application/pdf"),)},
@@ -163,7 +187,7 @@ def test_every_rule_has_a_case() -> None:
 def test_every_rule_is_described_and_weighted() -> None:
     for rule in RULES:
         assert rule.description and rule.name == rule.name.lower()
-        assert 0 < rule.weight <= 5, rule.name
+        assert 0 < abs(rule.weight) <= 5, rule.name  # negative: speaks against its kind
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
