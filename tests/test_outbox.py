@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import socket
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -11,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from reflector.clock import SystemClock
 from reflector.dev import SmtpSink, free_port
+from reflector.errors import StoreError
 from reflector.mail.send import Reply, SmtpSender
 from reflector.outbox import (
     OutboxSender,
@@ -24,6 +28,8 @@ from reflector.outbox import (
     replies_since,
     settle,
 )
+from reflector.outbox.claimant import this_process
+from reflector.outbox.recorder import RECORD_GROUP
 from reflector.outbox.sender import CLAIM_BATCH
 from reflector.store.db import Database
 from reflector.store.inbox import message_id_of
@@ -295,23 +301,38 @@ async def test_three_senders_on_postgresql_send_each_mail_once(
         await db.close()
 
 
+async def dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await child.wait()
+    return child.pid
+
+
+async def leave_sending(db: Database, claimed_by: str) -> None:
+    """What a sender that claimed the queued rows and then stopped answering leaves behind."""
+    async with db.write() as session:
+        await session.execute(
+            update(Outbox).values(
+                status="sending",
+                attempts=1,
+                next_attempt_at=START + timedelta(seconds=300),
+                claimed_by=claimed_by,
+            )
+        )
+
+
 async def test_a_row_left_sending_by_a_dead_process_is_sent_again(
     tmp_path: Path, db: Database, smtp_sink: SmtpSink
 ) -> None:
     await queue(db, [mail("notify:1", ["a@example.org"])])
-    async with db.write() as session:  # what a sender killed mid-send leaves behind
-        await session.execute(
-            update(Outbox).values(
-                status="sending", attempts=1, next_attempt_at=START + timedelta(seconds=300)
-            )
-        )
+    await leave_sending(db, f"{socket.gethostname()}:{await dead_pid()}:0b7c55d1")
     clock = FakeClock()
     sender = make_sender(tmp_path, db, smtp_sink.port, clock)
 
     first = await sender.drain_once()
-    if db.is_sqlite:  # the only sender: whatever was 'sending' died with its process
+    if db.is_sqlite:  # its process is gone: nobody else is sending it
         assert first.sent == 1
-    else:  # another worker may still be sending it: wait for its lease
+    else:  # workers on other machines cannot be checked: wait for the lease
         assert first.attempted == 0
         clock.advance(seconds=301)
         assert (await sender.drain_once()).sent == 1
@@ -319,7 +340,49 @@ async def test_a_row_left_sending_by_a_dead_process_is_sent_again(
 
     assert smtp_sink.deliveries == {"a@example.org": 1}
     [row] = await rows(db)
-    assert (row.status, row.attempts) == ("sent", 2)
+    assert (row.status, row.attempts, row.claimed_by) == ("sent", 2, str(this_process()))
+
+
+@pytest.mark.parametrize(
+    ("claimant", "at_once"),
+    [
+        ("dead pid", True),
+        ("our pid, an earlier process", True),  # e.g. pid 1 in a restarted container
+        ("before claimants were recorded", True),  # "": SQLite had one sender then
+        ("live pid", False),  # e.g. `reflector run --once` while the service runs
+        ("this process", False),
+        ("another host", False),
+    ],
+)
+async def test_on_sqlite_only_rows_of_a_gone_process_are_taken_back_at_start(
+    tmp_path: Path, sqlite_db: Database, smtp_sink: SmtpSink, claimant: str, at_once: bool
+) -> None:
+    host, gone = socket.gethostname(), await dead_pid()
+    live = await asyncio.create_subprocess_exec("sleep", "60")
+    try:
+        claimed_by = {
+            "dead pid": f"{host}:{gone}:0b7c55d1",
+            "our pid, an earlier process": f"{host}:{os.getpid()}:0b7c55d1",
+            "before claimants were recorded": "",
+            "live pid": f"{host}:{live.pid}:0b7c55d1",
+            "this process": str(this_process()),
+            "another host": f"not-{host}:{gone}:0b7c55d1",
+        }[claimant]
+        await queue(sqlite_db, [mail("notify:1", ["a@example.org"])])
+        await leave_sending(sqlite_db, claimed_by)
+        clock = FakeClock()
+        sender = make_sender(tmp_path, sqlite_db, smtp_sink.port, clock)
+
+        first = await sender.drain_once()
+    finally:
+        live.kill()
+        await live.wait()
+    assert (first.sent, smtp_sink.deliveries) == ((1, {"a@example.org": 1}) if at_once else (0, {}))
+    if not at_once:  # the claimant may still be sending it: its lease decides
+        clock.advance(seconds=301)
+        assert (await sender.drain_once()).sent == 1
+        assert smtp_sink.deliveries == {"a@example.org": 1}
+    await sender.sender.close()
 
 
 async def test_run_sends_when_woken_and_stops_when_told(
@@ -449,6 +512,86 @@ async def test_stopping_mid_drain_records_what_was_sent_and_puts_the_rest_back(
     # The next start sends the rest, and nothing twice.
     await make_sender(tmp_path, sqlite_db, smtp_sink.port, clock).drain_once()
     assert smtp_sink.deliveries == dict.fromkeys(recipients, 1)
+
+
+async def test_outcomes_are_committed_a_few_mails_behind_the_wire(
+    tmp_path: Path, sqlite_db: Database, smtp_sink: SmtpSink
+) -> None:
+    # What a kill would send twice: accepted by the server, not yet `sent` in the database.
+    behind: list[int] = []
+
+    class Auditing(SmtpSender):
+        async def send(self, *args: Any, **kwargs: Any) -> dict[str, Reply]:
+            async with sqlite_db.read() as session:
+                query = select(func.count()).where(col(Outbox.status) == "sent")
+                recorded = await session.scalar(query) or 0
+            behind.append(len(smtp_sink.messages) - recorded)
+            return await super().send(*args, **kwargs)
+
+    total = CLAIM_BATCH * 2 + 50
+    await queue(sqlite_db, [mail(f"notify:{i}", [f"p{i}@example.org"]) for i in range(total)])
+    settings = make_settings(tmp_path, smtp_port=smtp_sink.port)
+    smtp = Auditing(settings.smtp)
+    sender = OutboxSender(sqlite_db, settings.smtp, settings.outbox, FakeClock(), sender=smtp)
+
+    report = await sender.drain_once()
+    await smtp.close()
+
+    assert report.sent == total
+    # Never a batch behind: the sender waits for room at RECORD_GROUP uncommitted outcomes.
+    assert max(behind) <= RECORD_GROUP - 1
+
+
+async def test_with_a_slow_server_each_mail_is_recorded_while_the_next_is_on_the_wire(
+    tmp_path: Path, sqlite_db: Database
+) -> None:
+    recorded_before: list[set[str]] = []  # when each send came back: the rows already `sent`
+
+    class Watching(SmtpSender):
+        async def send(self, *args: Any, **kwargs: Any) -> dict[str, Reply]:
+            replies = await super().send(*args, **kwargs)
+            async with sqlite_db.read() as session:
+                query = select(Outbox.idem_key).where(col(Outbox.status) == "sent")
+                recorded_before.append(set((await session.scalars(query)).all()))
+            return replies
+
+    await queue(sqlite_db, [mail(f"notify:{i}", [f"p{i}@example.org"]) for i in range(4)])
+    async with SmtpSink(stall_seconds=0.2) as sink:  # 200 ms per mail
+        settings = make_settings(tmp_path, smtp_port=sink.port)
+        smtp = Watching(settings.smtp)
+        sender = OutboxSender(sqlite_db, settings.smtp, settings.outbox, FakeClock(), sender=smtp)
+        await sender.drain_once()
+        await smtp.close()
+
+    # Mail i was committed while mail i+1 was on the wire, not at the end of the batch.
+    assert recorded_before == [set()] + [{f"notify:{j}" for j in range(i)} for i in range(1, 4)]
+
+
+async def test_a_database_failure_mid_drain_keeps_what_was_sent_for_the_next_drain(
+    tmp_path: Path, sqlite_db: Database, smtp_sink: SmtpSink
+) -> None:
+    recipients = [f"p{i}@example.org" for i in range(30)]
+    await queue(sqlite_db, [mail(f"notify:{i}", [r]) for i, r in enumerate(recipients)])
+    sender = make_sender(tmp_path, sqlite_db, smtp_sink.port, FakeClock())
+    real_record = sender.recorder._record
+
+    async def failing(conn: Any) -> None:  # the database goes away for one commit
+        if len(smtp_sink.messages) >= 10:
+            sender.recorder._record = real_record  # type: ignore[method-assign]
+            raise StoreError("database test.db unavailable: disk I/O error")
+        await real_record(conn)
+
+    sender.recorder._record = failing  # type: ignore[method-assign]
+    with pytest.raises(StoreError, match="disk I/O error"):
+        await sender.drain_once()
+    stopped_at = len(smtp_sink.messages)
+    report = await sender.drain_once()  # writes the outcomes it kept, then sends the rest
+    await sender.sender.close()
+
+    assert stopped_at < len(recipients)
+    assert report.sent == len(recipients) - stopped_at
+    assert smtp_sink.deliveries == dict.fromkeys(recipients, 1)
+    assert {(row.status, row.attempts) for row in await rows(sqlite_db)} == {("sent", 1)}
 
 
 async def test_a_server_shutting_down_is_not_asked_again_in_the_same_drain(

@@ -1,13 +1,15 @@
 """`OutboxSender`: deliver due outbox rows over one SMTP connection, never inside a transaction.
 
-One drain is a pipeline of claim batches. While batch k is on the wire, one short write
-transaction records the outcome of batch k-1 and claims batch k+1 (status `sending`, attempts
-+1, next_attempt_at = now + lease), so the database work hides behind the network work and
-costs two statements per batch instead of a few per mail:
+A drain claims due rows in batches of `CLAIM_BATCH` (status `sending`, attempts +1,
+next_attempt_at = now + lease, claimed_by = this process) and sends them one after the other.
+The next batch is claimed while the current one is on the wire, and each mail's outcome goes to
+a `Recorder`, which commits whatever has accumulated at most every `RECORD_INTERVAL` while the
+next mails go out. So the database work hides behind the network work, and a process killed at
+any point has at most `RECORD_GROUP` mails accepted by the server and not recorded (sent again
+after the restart), not a batch:
 
-    tx: claim 1 │ send 1 ──────────┐
-                │ tx: claim 2      │ send 2 ──────────┐
-                │                  │ tx: record 1, claim 3 │ send 3 ... │ tx: record last
+    wire       1a  1b  1c  1d  1e ...               ... 1z  2a  2b ...
+    database   claim 2 │ record 1a │ record 1b-1d │ ... │ claim 3 │ record 1z, 2a │ ...
 
     sender = OutboxSender(db, settings.smtp, settings.outbox, SystemClock())
     report = await sender.drain_once()    # DrainReport(attempted=3, sent=2, retrying=1, ...)
@@ -20,12 +22,13 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reflector.backoff import Backoff
@@ -33,34 +36,18 @@ from reflector.clock import Clock
 from reflector.config import OutboxSettings, SmtpSettings
 from reflector.errors import StoreError
 from reflector.mail.send import Reply, SmtpSender
+from reflector.outbox.claimant import Claimant, abandoned, this_process
 from reflector.outbox.mails import TABLE, OutboxStatus
+from reflector.outbox.recorder import Recorder
 from reflector.outbox.retry import Settled, pending_recipients, settle
 from reflector.store.db import Database
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 100  # mails per claim (and per result statement)
+CLAIM_BATCH = 100  # mails per claim
 CLAIM_BYTES = 32 * 1024 * 1024  # ... unless they are big: the claimed bytes sit in memory
 POLL_SECONDS = 30.0  # `run` looks for due mail at least this often (others may enqueue)
 _DUE = (OutboxStatus.QUEUED.value, OutboxStatus.SENDING.value)
-
-# One executemany for a batch's outcomes. Guarded: after a lost lease another sender owns the
-# row (it claimed it again, so attempts moved on), and its result wins.
-_RECORD = (
-    update(TABLE)
-    .where(
-        TABLE.c.id == bindparam("b_id"),
-        TABLE.c.attempts == bindparam("b_claimed_attempts"),
-        TABLE.c.status == OutboxStatus.SENDING.value,
-    )
-    .values(
-        status=bindparam("b_status"),
-        attempts=bindparam("b_attempts"),
-        next_attempt_at=bindparam("b_next"),
-        last_replies=bindparam("b_replies"),
-        sent_at=bindparam("b_sent_at"),
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -121,8 +108,9 @@ class OutboxSender:
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
         self._rng = rng or random.Random()
+        self.claimant: Claimant = this_process()  # written into the rows we claim
+        self.recorder = Recorder(db)  # outcomes not yet committed survive a failed drain here
         self._recovered = not db.is_sqlite  # PostgreSQL: abandoned rows wait for their lease
-        self._unrecorded: list[dict[str, Any]] = []  # outcomes not yet committed
         self._stop: asyncio.Event | None = None
 
     # -- the public loops -----------------------------------------------------------------------
@@ -145,36 +133,29 @@ class OutboxSender:
                 return 0
             return CLAIM_BATCH if remaining is None else min(CLAIM_BATCH, remaining)
 
-        claimed = await self._step(wanted())
-        while claimed:
-            if remaining is not None:
-                remaining -= len(claimed)
-            # Record what is done and claim the next batch while this one is on the wire.
-            ahead = asyncio.create_task(self._step(wanted()))
-            try:
-                await self._deliver(claimed, tally)
-            except BaseException:  # a bug, or cancelled: put the next batch back untried
-                await asyncio.wait([ahead])
-                if not ahead.cancelled() and ahead.exception() is None:
-                    now = self.clock.now()
-                    self._unrecorded.extend(
-                        _update(m, m.attempts - 1, OutboxStatus.QUEUED, now) for m in ahead.result()
-                    )
-                # Record what was sent before giving up, even when cancelled: unrecorded, it
-                # would be sent again after the lease (the mail in flight will be anyway).
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(self._step(0))
-                raise
-            claimed = await ahead
-        await self._step(0)
+        async with self.recorder.running():
+            claimed = await self._claim_next(wanted())
+            while claimed:
+                if remaining is not None:
+                    remaining -= len(claimed)
+                ahead = asyncio.create_task(self._claim_next(wanted()))  # while this is sent
+                try:
+                    await self._deliver(claimed, tally)
+                except BaseException:  # cancelled, a bug, the database: put the next batch back
+                    await asyncio.wait([ahead])
+                    if not ahead.cancelled() and ahead.exception() is None:
+                        self._release(ahead.result())
+                    raise
+                claimed = await ahead
         return DrainReport(**tally.counts, error=tally.error)
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
         """Drain, then sleep until `wake` is set, the next row is due or `poll_seconds` pass.
 
-        Returns soon after `stop` is set: the batch on the wire is finished and recorded, and
-        claimed mails not yet tried are put back. Database errors and bugs are logged and
-        retried with backoff. The SMTP connection is closed when a drain found nothing to do.
+        Returns soon after `stop` is set: the mail on the wire is finished, every outcome is
+        recorded, and claimed mails not yet tried are put back. Database errors and bugs are
+        logged and retried with backoff. The SMTP connection is closed when a drain found
+        nothing to do.
         """
         self._stop = stop
         backoff = Backoff(base=1.0, cap=300.0, rng=self._rng)
@@ -199,26 +180,13 @@ class OutboxSender:
             self._stop = None
             await self.sender.close()
 
-    # -- one transaction: record the outcomes so far, claim the next batch ---------------------
+    # -- the claims -----------------------------------------------------------------------------
 
-    async def _step(self, limit: int) -> list[_Claimed]:
-        """Write `_unrecorded` and claim up to `limit` due rows, in one short transaction."""
-        if not self._unrecorded and limit == 0:
+    async def _claim_next(self, limit: int) -> list[_Claimed]:
+        """Claim up to `limit` due rows, in the recorder's next transaction."""
+        if limit == 0:
             return []
-        outcomes = list(self._unrecorded)
-        async with self.db.write() as session:
-            if outcomes:
-                result = await session.execute(_RECORD, outcomes)
-            claimed = await self._claim(session, limit) if limit else []
-        del self._unrecorded[: len(outcomes)]  # committed (more may have been added meanwhile)
-        if outcomes and 0 <= (written := cast(CursorResult[Any], result).rowcount) < len(outcomes):
-            log.warning(
-                "outbox: %d of %d outcome(s) not written: their lease ran out and another "
-                "sender took them (lease_seconds too short?)",
-                len(outcomes) - written,
-                len(outcomes),
-            )
-        return claimed
+        return await self.recorder.write(lambda session: self._claim(session, limit))
 
     async def _claim(self, session: AsyncSession, limit: int) -> list[_Claimed]:
         """Mark up to `limit` due rows `sending` with our lease; oldest due first."""
@@ -247,6 +215,7 @@ class OutboxSender:
                 status=OutboxStatus.SENDING.value,
                 attempts=t.c.attempts + 1,
                 next_attempt_at=now + self.lease,
+                claimed_by=str(self.claimant),
             )
             .returning(
                 t.c.id,
@@ -267,65 +236,96 @@ class OutboxSender:
     # -- the network part (no transaction open) -------------------------------------------------
 
     async def _deliver(self, claimed: Sequence[_Claimed], tally: _Tally) -> None:
-        """Send each claimed mail; its new state goes to `_unrecorded` as soon as it is known."""
-        updates = self._unrecorded
-        for mail in claimed:
-            now = self.clock.now()
-            stopping = self._stop is not None and self._stop.is_set()
-            if tally.error is None and (stopping or now > mail.lease_until - self.lease / 2):
-                # Put it back untried: we are stopping, or would outlive the lease (another
-                # sender would take the row meanwhile).
-                updates.append(_update(mail, mail.attempts - 1, OutboxStatus.QUEUED, now))
-                tally.add("released")
-                tally.add("retrying")
-                continue
-            pending = pending_recipients(mail.envelope_to, mail.last_replies)
-            if tally.error is not None:  # the server is unreachable: do not knock again now
-                replies = {r: Reply(None, f"not tried: {tally.error}") for r in pending}
-                attempts = mail.attempts - 1
-                tally.add("released")
-            else:
-                replies = await self.sender.send(mail.envelope_from, pending, mail.data)
-                attempts = mail.attempts
-                tally.add("attempted")
-                # No answer, or 421 "service not available" (RFC 5321 s.3.8): do not knock
-                # again for the rest of this drain.
-                broken = next((r for r in replies.values() if r.code in (None, 421)), None)
-                if broken is not None:
-                    tally.error = str(broken)
-            settled = settle(
-                mail.envelope_to,
-                mail.last_replies,
-                replies,
-                created_at=mail.created_at,
-                attempts=attempts,
-                now=self.clock.now(),
-                settings=self.settings,
-                rng=self._rng,
-            )
-            self._log(mail, replies, settled, attempts)
-            tally.add("retrying" if settled.status is OutboxStatus.QUEUED else settled.status.value)
-            updates.append(
-                _update(mail, attempts, settled.status, settled.next_attempt_at, settled)
-            )
+        """Send each claimed mail; its new state goes to the recorder as soon as it is known."""
+        started = 0  # claimed[:started] are done or on the wire
+        try:
+            for mail in claimed:
+                await self.recorder.room()  # the duplicate window: a few mails, not a batch
+                started += 1
+                await self._deliver_one(mail, tally)
+        except BaseException:
+            # Put back the mails not started, so that they need not wait for their lease. The
+            # mail on the wire, if any, does: it may have gone out.
+            self._release(claimed[started:])
+            raise
+
+    async def _deliver_one(self, mail: _Claimed, tally: _Tally) -> None:
+        now = self.clock.now()
+        stopping = self._stop is not None and self._stop.is_set()
+        if tally.error is None and (stopping or now > mail.lease_until - self.lease / 2):
+            # Put it back untried: we are stopping, or would outlive the lease (another
+            # sender would take the row meanwhile).
+            self._release([mail])
+            tally.add("released")
+            tally.add("retrying")
+            return
+        pending = pending_recipients(mail.envelope_to, mail.last_replies)
+        if tally.error is not None:  # the server is unreachable: do not knock again now
+            replies = {r: Reply(None, f"not tried: {tally.error}") for r in pending}
+            attempts = mail.attempts - 1
+            tally.add("released")
+        else:
+            replies = await self.sender.send(mail.envelope_from, pending, mail.data)
+            attempts = mail.attempts
+            tally.add("attempted")
+            # No answer, or 421 "service not available" (RFC 5321 s.3.8): do not knock
+            # again for the rest of this drain.
+            broken = next((r for r in replies.values() if r.code in (None, 421)), None)
+            if broken is not None:
+                tally.error = str(broken)
+        settled = settle(
+            mail.envelope_to,
+            mail.last_replies,
+            replies,
+            created_at=mail.created_at,
+            attempts=attempts,
+            now=self.clock.now(),
+            settings=self.settings,
+            rng=self._rng,
+        )
+        self._log(mail, replies, settled, attempts)
+        tally.add("retrying" if settled.status is OutboxStatus.QUEUED else settled.status.value)
+        self.recorder.add(_update(mail, attempts, settled.status, settled.next_attempt_at, settled))
+
+    def _release(self, mails: Sequence[_Claimed]) -> None:
+        """Put claimed mails back untried: `queued`, due now, the claim's attempt undone."""
+        now = self.clock.now()
+        for mail in mails:
+            self.recorder.add(_update(mail, mail.attempts - 1, OutboxStatus.QUEUED, now))
 
     # -- housekeeping ---------------------------------------------------------------------------
 
     async def _requeue_abandoned(self) -> None:
-        """SQLite has one sender: rows left `sending` were left by a process that died."""
+        """SQLite, at the first drain: rows left `sending` by a sender that is certainly gone
+        (see `reflector.outbox.claimant`) are due again at once; others wait for their lease."""
         t = TABLE
         async with self.db.write() as session:
-            result = await session.execute(
-                update(t)
-                .where(t.c.status == OutboxStatus.SENDING.value)
-                .values(status=OutboxStatus.QUEUED.value, next_attempt_at=self.clock.now())
-            )
-        if requeued := cast(CursorResult[Any], result).rowcount:
-            log.warning(
-                "outbox: %d mail(s) left 'sending' by a stopped process queued again "
-                "(each may reach its recipients twice, with the same Message-ID)",
-                requeued,
-            )
+            query = select(t.c.id, t.c.claimed_by).where(t.c.status == OutboxStatus.SENDING.value)
+            left = (await session.execute(query)).all()
+            # "": claimed before claimants were recorded (migration 0005), when SQLite had one
+            # sender by rule: the one this process replaces.
+            gone = {pk for pk, by in left if by == "" or abandoned(by, self.claimant)}
+            if gone:
+                await session.execute(
+                    update(t)
+                    .where(t.c.id.in_(gone), t.c.status == OutboxStatus.SENDING.value)
+                    .values(status=OutboxStatus.QUEUED.value, next_attempt_at=self.clock.now())
+                )
+        for (stopped, by), count in Counter((pk in gone, by) for pk, by in left).items():
+            if stopped:
+                log.warning(
+                    "outbox: %d mail(s) left 'sending' by %s, which has stopped, queued again "
+                    "(each may reach its recipients twice, with the same Message-ID)",
+                    count,
+                    by or "an earlier version",
+                )
+            else:
+                log.info(
+                    "outbox: %d mail(s) 'sending' by %s, which may still be sending them: "
+                    "they wait for their lease",
+                    count,
+                    by,
+                )
 
     async def _seconds_to_next_due(self) -> float:
         t = TABLE

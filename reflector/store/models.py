@@ -210,6 +210,7 @@ class Outbox(SQLModel, table=True):
     cause_pk: int | None = Field(default=None, foreign_key="messages.id")
     created_at: datetime = _utc()
     sent_at: datetime | None = _utc(default=None, nullable=True)
+    claimed_by: str = ""  # host:pid:token of the sender that claimed it last (reflector.outbox)
 
 
 class MeetingRow(SQLModel, table=True):
