@@ -22,9 +22,10 @@ process), we send, and the replies are committed while the next mails go out. So
   starts and sees that the claiming process is gone (`claimant`);
 * a mail is sent twice only if the process dies (or the database stays down until it is
   stopped) between the server's final 250 to DATA and the commit that records it. That window
-  is at most `RECORD_GROUP` (12) mails and, while the database keeps up, at most one commit
-  per 10 ms behind the wire (`recorder`): a SIGKILL while sending to a server that takes 5 ms
-  per mail sent 1-2 mails twice in 8 of 8 runs (it was up to two batches of 100 before). The
+  is the mails sent since the last commit (`recorder`): one commit per 20 ms at most, and
+  never more than `RECORD_GROUP` (32) mails. With a real server (tens of ms per mail) it is
+  the one mail whose 250 just came back; a SIGKILL while sending to a server that takes 5 ms
+  per mail sent 1 to 4 mails twice in 8 runs (50 before, and up to two batches of 100). The
   copy is byte-identical, with the same Message-ID, because the bytes are stored. (SMTP has
   the same window of its own, RFC 1047: when the connection breaks after the data went out
   and before the 250 came back, the mail is retried, since a copy is better than a loss.)
