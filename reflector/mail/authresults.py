@@ -44,6 +44,9 @@ def read_auth_results(value: str) -> AuthResults | None:
     >>> ar.authserv_id, ar.first("dmarc").result
     ('mx1.example.org', 'fail')
     """
+    plain = _read_plain(value)
+    if plain is not None:
+        return plain
     try:
         header = authres.AuthenticationResultsHeader.parse("Authentication-Results: " + value)
     except (authres.AuthResError, ValueError, IndexError, TypeError):
@@ -57,6 +60,38 @@ def read_auth_results(value: str) -> AuthResults | None:
         for r in header.results
     )
     return AuthResults(str(header.authserv_id).lower(), results)
+
+
+# The plain shape our own MTA writes: "id [version]; method=result [reason=...]
+# [ptype.property=value ...]; ...", with flat comments and no quoted strings. It is matched
+# whole, after the comments are cut out and the spaces collapsed, so nothing in it is
+# ambiguous and splitting at ";" is exact. A field of any other shape goes to `authres`
+# (about forty times slower: 2 ms a field, a fifth of intake's time on the labelled corpus).
+_ID = r"[^\s;=]+"
+_KEY = r"[A-Za-z0-9_-]+(?:/[0-9]+|\.[A-Za-z0-9_.-]+)?"  # method[/version], ptype.property
+_VALUE = r"[^\s;]+"
+_RESINFO = rf"{_KEY} ?= ?[A-Za-z0-9_-]+(?: {_KEY} ?= ?{_VALUE})*"
+_PLAIN_FIELD = re.compile(rf" ?{_ID}(?: [0-9]+)? ?(?:; ?none ?|(?:; ?{_RESINFO} ?)*)(?:; ?)?")
+_PLAIN_PART = re.compile(rf"({_KEY}) ?= ?({_VALUE})")
+
+
+def _read_plain(value: str) -> AuthResults | None:
+    """The fast reader for `_PLAIN_FIELD`; None when the field has another shape."""
+    if '"' in value or "\\" in value:
+        return None
+    flat = " ".join(_COMMENT.sub(" ", value).split())
+    if "(" in flat or ")" in flat or not _PLAIN_FIELD.fullmatch(flat):
+        return None
+    head, *statements = flat.split(";")
+    results = []
+    for statement in statements:
+        parts = _PLAIN_PART.findall(statement)
+        if not parts:
+            continue  # "none", or the empty piece after a trailing ";"
+        (method, result), *rest = parts
+        properties = {k.lower(): v for k, v in rest if k.lower() != "reason"}
+        results.append(MethodResult(method.partition("/")[0].lower(), result.lower(), properties))
+    return AuthResults(head.split()[0].lower(), tuple(results))
 
 
 _AUTHSERV_ID = re.compile(r"\s*(?:\([^()]*\)\s*)*([^\s;()]+)")  # CFWS, then the id

@@ -11,8 +11,10 @@ import doctest
 import importlib
 import re
 
+import authres
 import pytest
 
+from reflector.mail.authresults import AuthResults, MethodResult, _read_plain, read_auth_results
 from reflector.mail.parse import parse
 from reflector.mail.screen import RULES, AuthVerdict, Screening, ScreenPolicy, screen
 from reflector.values import Kind
@@ -80,6 +82,65 @@ def test_authentication_results_from_other_servers_are_ignored() -> None:
 def test_a_field_authres_rejects_is_still_read() -> None:
     result = check(f"Authentication-Results: {MX}; dmarc=fail (p=reject header.from=x")
     assert result.kind == Kind.SPOOFED
+
+
+PLAIN_FIELDS = [
+    f"{MX}; none",
+    f"{MX} 1; dkim=pass header.d=a.example header.s=s1 header.b=Ab+/9=",
+    f"{MX};\n\tspf=pass (sender IP is 192.0.2.1; see RFC 7208) smtp.mailfrom=x@a.example;"
+    " dmarc=fail reason=policy header.from=a.example",
+    f"  (comment) {MX} ; arc/1 = pass ; dkim = fail (bad sig) header.i = @a.example",
+]
+AUTHRES_FIELDS = [  # shapes the quick reader leaves to authres
+    f'{MX}; dmarc=pass reason="quoted; with semicolon" header.from=a.example',
+    f"{MX}; spf=pass (nested (comment) here) smtp.mailfrom=a.example",
+]
+
+
+@pytest.mark.parametrize("value", PLAIN_FIELDS + AUTHRES_FIELDS)
+def test_the_quick_reader_agrees_with_authres(value: str) -> None:
+    header = authres.AuthenticationResultsHeader.parse("Authentication-Results: " + value)
+    expected = AuthResults(
+        str(header.authserv_id).lower(),
+        tuple(
+            MethodResult(
+                str(r.method).lower(),
+                str(r.result).lower(),
+                {f"{p.type}.{p.name}".lower(): str(p.value) for p in r.properties},
+            )
+            for r in header.results
+        ),
+    )
+    assert read_auth_results(value) == expected
+    assert (_read_plain(value) is None) == (value in AUTHRES_FIELDS)
+
+
+def test_the_quick_reader_agrees_with_authres_on_the_corpus() -> None:
+    values = []
+    for name in ("labelled", "realworld"):
+        for path in sorted(corpus_dir(name).rglob("*.eml")):
+            values += parse(path.read_bytes()).header_all("authentication-results")
+    assert len(values) > 50
+    for value in values:
+        quick = _read_plain(value)
+        if quick is not None:
+            try:
+                header = authres.AuthenticationResultsHeader.parse(
+                    "Authentication-Results: " + value
+                )
+            except authres.AuthResError:
+                continue
+            assert quick.authserv_id == str(header.authserv_id).lower(), value
+            assert [(r.method, r.result) for r in quick.results] == [
+                (str(r.method).lower(), str(r.result).lower()) for r in header.results
+            ], value
+
+
+def test_a_hostile_field_of_our_mx_reads_in_linear_time() -> None:
+    # Cut-out comments and collapsed spaces leave the pattern nothing to backtrack over:
+    # with a pattern that backtracked, the first of these took about 25 s.
+    for value in (f"{MX}; a=b c.d=e" + " (c)" * 20_000 + "!", f"{MX}" + "; a=b" * 20_000 + "!"):
+        assert _read_plain(value) is None
 
 
 def test_our_own_address_without_proof_is_spoofed() -> None:
