@@ -33,9 +33,7 @@ def truth_of(correction: Correction) -> str | None:
 
 async def corrected_cases(db: Database, policy: Policy) -> list[Case]:
     async with db.read() as session:
-        corrections = (
-            await session.scalars(select(Correction).order_by(col(Correction.id)))
-        ).all()
+        corrections = (await session.scalars(select(Correction).order_by(col(Correction.id)))).all()
         latest = {c.message_pk: c for c in corrections}
         rows = (
             await session.execute(

@@ -186,10 +186,7 @@ async def test_a_whole_meeting_cycle(cycle: Cycle) -> None:
     eve_text = text(eve[1])
     assert "REGISTERED: 2 (1 in person, 1 remote)" in eve_text
     assert eve_text.startswith("Dear Dr. Amara Okafor and Lin Wei,"), eve_text
-    assert (
-        "  JCA-QKDN-6-I-002  late thoughts (source not given)  LATE\n"
-        in eve_text
-    ), eve_text
+    assert "  JCA-QKDN-6-I-002  late thoughts (source not given)  LATE\n" in eve_text, eve_text
     assert (
         '  JCA-QKDN-LS-001 from ETSI ISG-QKD: "Liaison statement from ETSI ISG-QKD" '
         "(for action), reply by 5 January 2027  OVERDUE\n"
