@@ -111,6 +111,8 @@ REGISTER = _words(
     r"报名|注册|登记|參加登記|报到",  # zh
     r"参加登録|参加申込|登録|申し込",  # ja
     r"등록|참가\s*신청|참석\s*신청",  # ko
+    r"\biscrizion[ei]\b|\biscriver(?:mi|ci|e|li|la|lo)\b|\bregistrazion[ei]\b",  # it
+    r"\binscri(?:ção|ções|cao|coes)\b|\binscrever(?:-me|-nos)?\b|\bregisto\b",  # pt
 )
 # a request (not a question, not news): "please register me", "je souhaiterais m'inscrire"
 REGISTER_REQUEST = _words(
@@ -131,6 +133,21 @@ REGISTER_REQUEST = _words(
     r"希望报名|申请报名|请.{0,6}报名|报名参加|我要报名|注册参加",
     r"参加登録(?:を)?(?:お願い|いただ|させ|し|を希望)|登録(?:を)?お願い|参加を申し込",
     r"등록을?\s*(?:요청|신청|부탁|원합)|참가\s*신청|참석\s*신청|등록\s*신청",
+    r"\b(?:vorrei|vorremmo|desidero|desideriamo|chiedo di) (?:\w+ ){0,2}(?:registrar|iscriver)\w*"
+    r"|\biscrivetemi\b|\bregistratemi\b|\bvi prego di (?:registrar|iscriver)",  # it
+    r"\bgostar(?:ia|íamos) de (?:\w+ ){0,2}(?:inscrever|registrar)\w*|\bsolicito a inscri"
+    r"|\binscrevam-me\b|\bregistrem-me\b|\bpeço (?:a )?(?:inscrição|registo)",  # pt
+    # "please add me", "put my name down for", "book me a seat" (not "add me to the list(s)")
+    r"\b(?:please|kindly|could you|can you|would you)\s+(?:\w+\s+)?(?:add|include|put|book)\s+"
+    r"(?:me|us|my name|our names|him|her|them)\b(?!\s+(?:to|on|in|into)\s+(?:the\s+|your\s+"
+    r"|this\s+|our\s+)?(?:mailing|distribution|e-?mail|reflector|cc|loop|copy|touch"
+    r"|list\b(?!\s+(?:for|of (?:participants|attendees|delegates)))))",
+    r"\bput (?:my|our|his|her|their) names? down\b|\bbook (?:me|us) (?:a|in)\b",
+    r"\b(?:add|include|put) (?:me|us|him|her|them) (?:to|on) the (?:list of )?(?:participants"
+    r"|attendees|delegates|attendance list|participant list)",
+    r"\bajoutez-moi\b|\bajouter (?:mon nom|mon collègue|ma collègue) à la liste des participants"
+    r"|\bañád(?:an|anme)\b|\bagréguen(?:me|nos)\b|\binclúyan(?:me|nos)\b|\bapúnten(?:me|nos)\b"
+    r"|\btragen sie (?:mich|uns) (?:\w+ ){0,3}ein\b|\bnehmen sie (?:mich|uns) (?:\w+ ){0,3}auf\b",
 )
 # how someone attends
 _REMOTE_WORDS = (
@@ -145,6 +162,11 @@ _REMOTE_WORDS = (
     r"远程|线上|在线参会|视频参会|网络参会",
     r"リモート|オンライン",
     r"원격|온라인|화상",
+    r"\bda remoto\b|\bin remoto\b|\ba distanza\b|\bremotamente\b|\bà distância\b"
+    r"|\ba distância\b|\bpor videoconferência\b|\bin videoconferenza\b",
+    r"\bover (?:the )?(?:online|video|zoom|webex|teams) (?:link|connection|bridge|session)\b"
+    r"|\b(?:join|follow|attend|participate|connect)\w* (?:\w+ ){0,4}from (?:my|our|his|her|the)"
+    r" (?:office|home|lab|desk)\b|\blisten in\b",
 )
 _IN_PERSON_WORDS = (
     r"\bin[- ]person\b|\bon[- ]?site\b|\bphysically\b|\battend in (?:seoul|geneva|the room)\b",
@@ -155,6 +177,9 @@ _IN_PERSON_WORDS = (
     r"现场|线下|到场|亲自参加",
     r"対面|現地参加|会場参加|現地",
     r"현장|대면|직접\s*참석",
+    r"\bin presenza\b|\bdi persona\b|\bpresencialmente\b|\bpessoalmente\b",
+    r"\bin the room\b|\btravel(?:l?ing)? to (?:seoul|geneva|gen[eè]v[ea]|the meeting)\b"
+    r"|\bfly(?:ing)? (?:in )?to (?:seoul|geneva)\b|\bsee you in (?:seoul|geneva)\b",
 )
 REMOTE = _words(*_REMOTE_WORDS)
 IN_PERSON = _words(*_IN_PERSON_WORDS)
@@ -265,7 +290,8 @@ INTENT = re.compile(
 # "not ... in person", "won't be able to travel": a mode word right after these is negated
 NEGATION = fast(
     r"(?:\bnot|n't|\bno longer|\bunable to|\bcannot|\bne (?:pourrai|peux) pas|\bno (?:podré|puedo)"
-    r"|\bnicht|\bkein\w*|\bне\b|不能|无法|できません|できない|못|않)\W+(?:\w+\W+){0,4}$"
+    r"|\bnicht|\bkein\w*|\bне\b|不能|无法|できません|できない|못|않|\brather not|\bnão"
+    r"|\bnon (?:potrò|posso|potremo))\W+(?:\w+\W+){0,4}$"
 )
 # where a clause ends: "I can't come in person, and I'll dial in" negates only the first mode
 CLAUSE = re.compile(
@@ -292,6 +318,7 @@ CONTRIBUTION = _words(
     r"文稿|提案|输入文件|文件提交",  # zh
     r"寄書|入力文書",  # ja
     r"기고서?|입력\s*문서",  # ko
+    r"\bcontribut[oi]\b|\bcontribui(?:ção|ções|cao)\b",  # it, pt
 )
 SUBMIT = _words(
     r"\b(?:please )?find attached (?:[\w-]+(?:'s|')? ){0,4}"
@@ -328,6 +355,8 @@ SENDS_FILE = _words(
     r"附件|随函附上|现提交|特此提交|请查收",
     r"添付|送付いたします|送付します|お送りします|提出いたします|提出します",
     r"첨부|송부|보내\s?드립니다|제출합니다|제출드립니다",
+    r"\bin allegato\b|\ballego\b|\balleghiamo\b|\bvi (?:invio|inviamo|trasmetto)\b"
+    r"|\bem anexo\b|\bsegue(?:m)? (?:em )?anexo\b|\bencaminho\b|\benvio (?:em )?anexo\b",
 )
 # what a sent file is called when it is a document for a meeting (not an invoice, a form, a scan)
 DOCUMENT_NOUN = _words(
@@ -385,6 +414,40 @@ QUESTION = fast(
     r"|\bis there\b|\bare there\b|\bdo (?:we|i|you)\b|\bshould (?:we|i)\b|\bhow (?:do|can|to)\b"
     r"|吗|か。|까요|나요"
 )
+# "could you add me to the list for the Seoul session?": a request put as a question
+POLITE_REQUEST = _words(
+    r"\b(?:could|can|would|will) you (?:please |kindly )?(?:also )?(?:add|include|put|register"
+    r"|sign|book|reserve|enrol+|record|note|change|switch|move|update|cancel|remove|forward"
+    r"|circulate|upload|post|share|process|accept|file|send)\b",
+    r"\b(?:pourriez|pouvez)-vous (?:\w+ ){0,2}(?:inscrire|ajouter|enregistrer|modifier|annuler"
+    r"|transmettre|diffuser|envoyer)\b",
+    r"\b(?:podría|podrían|pueden|puede)n? (?:\w+ ){0,2}(?:inscribir|registrar|añadir|agregar"
+    r"|incluir|cambiar|anular|cancelar|reenviar|distribuir|enviar)\w*",
+    r"\b(?:könnten|können|würden) sie (?:\w+ ){0,3}(?:anmelden|registrieren|eintragen"
+    r"|hinzufügen|aufnehmen|ändern|stornieren|weiterleiten|verteilen|schicken|senden)\b",
+    r"\bне могли бы вы (?:\w+ ){0,2}(?:зарегистр|добав|включ|измен|отмен|переслать|разослать"
+    r"|отправ)",
+)
+# "Participation of Dr. Khoury - meeting 5": a subject word for taking part
+PARTICIPATION = _words(
+    r"\bparticipation\b|\battendance\b|\bparticipaci[oó]n\b|\bteilnahme\b|\bучасти\w*"
+    r"|\bpartecipazione\b|\bparticipação\b|参会|出席|参加|참석|참가",
+)
+# files people send that are not documents for the meeting
+NOT_AN_INPUT = _words(
+    r"\b(?:invoice|bill|receipt|passport|visa|ticket|itinerary|booking|reservation|hotel"
+    r"|agenda|cv|résumé|resume|certificate|payment|quote|quotation)s?\b",
+    r"\b(?:facture|reçu|passeport|billet|réservation|ordre du jour)\b|\bfactura\b|\brecibo\b"
+    r"|\bpasaporte\b|\breserva\b|\brechnung\b|\bquittung\b|\breisepass\w*|\bbuchung\b"
+    r"|\btagesordnung\b|сч[её]т|паспорт|квитанц|бронир|повестк|发票|护照|收据|议程|請求書|領収書"
+    r"|パスポート|議事次第|영수증|청구서|여권|의제",
+)
+# "do we need to register?", "is registration required?": asks whether, not to
+NEED_TO = _words(
+    r"\b(?:need|have|required|necessary|obliged) to (?:pre-?)?register\b"
+    r"|\bregistration (?:is )?(?:required|necessary|needed|mandatory)\b"
+    r"|\bmust (?:i|we|they|participants) (?:pre-?)?register\b",
+)
 ALREADY_REGISTERED = _words(
     r"\b(?:am|are|is|was) (?:already )?registered\b|\balready registered\b",
     r"\bdéjà inscrit|\bya estoy inscrit|\bbereits angemeldet|\bschon angemeldet",
@@ -394,6 +457,9 @@ NOT_YET = _words(
     r"\bwill (?:send the |do the )?register\w*\b.{0,40}\b(?:once|when|after|if)\b",
     r"\bbefore (?:we|i) register\b|\bwill register (?:himself|herself|themselves)\b",
     r"\bhow (?:do|can|to) (?:i |we )?(?:register|submit)\b|\bhow to submit\b",
+    r"\b(?:do|does|did|should|must) (?:i|we|you|they|\w+ participants?|\w+ people) (?:\w+ ){0,2}"
+    r"(?:need|have) to (?:pre-?)?register\b|\bis (?:a |pre-?)?registration (?:\w+ )?(?:required"
+    r"|necessary|needed|mandatory)\b",
 )
 ABSENCE = _words(
     r"\bapolog(?:y|ies|ise|ize)\b.{0,60}\b(?:absence|attend|not be able)\b",
@@ -403,19 +469,24 @@ ABSENCE = _words(
     r"|puedo) (?:asistir|participar|ir)\b|\bnicht teilnehmen\b|\bnicht dabei\b",
     r"\bexcus(?:ed|é|ée)s?\b|\bentschuldig\w* (?:mich|uns)\b|\bне смогу\b|无法参加|不能参加|欠席"
     r"|参加できません|불참|참석하지 못",
+    r"\bnon (?:potrò|potremo|posso) (?:partecipare|essere presente|esserci)\b"
+    r"|\bnão (?:poderei|poderemos|posso|vou poder) (?:participar|acompanhar|estar presente"
+    r"|comparecer|assistir)\b",
 )
 THANKS = _words(
     r"\bthank(?:s| you)\b|\bmerci\b|\bgracias\b|\bdanke\b|\bvielen dank\b|\bспасибо\b",
-    r"谢谢|感谢|ありがとう|감사합니다|고맙습니다",
+    r"谢谢|感谢|ありがとう|감사합니다|고맙습니다|\bgrazie\b|\bobrigad[oa]\b",
 )
 GREETING_TO_ALL = _words(
     r"\b(?:dear|hi|hello) (?:all|everyone|colleagues|members)\b|\bhi tomasz, all\b",
     r"\bchers collègues\b|\bbonjour à tous\b|\bhallo zusammen\b|\bliebe kolleg\w+",
     r"\bestimados colegas\b|\bhola a todos\b|\bуважаемые коллеги\b|各位|皆様|여러분",
+    r"\b(?:cari|gentili) colleghi\b|\b(?:caros|prezados) colegas\b",
 )
 TO_SECRETARIAT = _words(
     r"\b(?:dear|hello|hi) (?:\w+ )?secretariat\b|\bsecretariat\b",
     r"\bsecrétariat\b|\bsecretaría\b|\bsekretariat\b|\bсекретариат\w*|秘书处|事務局|사무국",
+    r"\bsegreteria\b|\bsecretariado\b",
 )
 NEWSLETTER = _words(
     r"\bunsubscribe\s*(?::|here|from|at|link|<|https?)|\bto unsubscribe\b",
@@ -432,7 +503,8 @@ LURE = fast(
 # list and bot commands, alone on the first line
 COMMAND = re.compile(
     r"^\s*(subscribe|unsubscribe|help|info|who|digest\s+(?:on|off)|nodigest|set\s+\w+(?:\s+\w+)?"
-    r"|approve|reject|discard|hold|release|reclassify(?:\s+\S+){0,4}|confirm\s+\S+|join|leave"
+    r"|(?:approve|reject|discard|hold|release)(?:\s+#?\d+\b.{0,60})?"
+    r"|reclassify(?:\s+\S+){0,4}|confirm\s+\S+|join|leave"
     r"|remove|resend\s+\S+|list|ack\s+\S+)\s*[.!]?\s*$"
 )
 
@@ -451,6 +523,14 @@ ATTEND = _words(
     r"我将参加|我会参加|我们将参加|我将出席|我会出席|我会到场",
     r"参加します|出席します|参加いたします|参加予定です|出席いたします",
     r"참석하겠습니다|참석할 예정|참석합니다|참가하겠습니다|참여하겠습니다",
+    r"\bparteciper(?:ò|emo)\b|\bsarò presente\b|\bparticiparei\b|\bparticiparemos\b"
+    r"|\bestarei presente\b|\bvou participar\b",
+    r"\b(?:he|she|they|(?:my|our) (?:colleague|manager|director|boss|team))(?: will| would like"
+    r" to| wishes to| plans to| intends to|'ll|'d like to) (?:also )?(?:attend|participate|join"
+    r"|take part|be there|come)\b",
+    r"\b(?:would like|wish|wishes|plan|plans|intend|intends|hope|hopes) to (?:take part|attend"
+    r"|participate|join) (?:in )?(?:the |our |your )?(?:\w+ ){0,3}(?:meeting|session|jca)",
+    r"\b(?:i|we)(?:'ll| will) be (?:travel(?:l?ing)|flying|coming) to\b",
 )
 # said in answer to our announcement, these say "I will come" (elsewhere they may not)
 ATTEND_INFORMAL = _words(
@@ -531,6 +611,10 @@ _SCRIPT = (
     (re.compile(r"[\u0400-\u04ff]"), "ru"),
 )
 _LATIN = {
+    "it": re.compile(r"\biscri|registrazion|in presenza|da remoto|in remoto|allegat|allego"
+                     r"|contribut[oi]\b|partecip|riunione|grazie|aggiung"),
+    "pt": re.compile(r"ção|ções|\banexo\b|presencialmente|pessoalmente|reunião|obrigad"
+                     r"|inscrev|gostaria|à distância|não"),
     "fr": re.compile(r"inscri(?:ption|re|vez)|présentiel|à distance|en ligne|sur place|ci-joint"
                      r"|réunion|liaison de|contribution pour|commentaire|d'entrée|l'inscrire"
                      r"|pièce jointe|vous transm|comptez sur|serai|passer"),

@@ -22,6 +22,7 @@ from reflector.classify import lexicon as lx
 from reflector.classify.bodies import DOMAIN_HINTS, find_body
 from reflector.classify.extract import field_lines, purpose_of
 from reflector.classify.lexicon import cue
+from reflector.classify.meetings import meetings_named
 from reflector.classify.view import MailView
 from reflector.mail.screen import Screening
 from reflector.values import Kind
@@ -36,6 +37,9 @@ class Rule:
     weight: float
     description: str
     check: Check
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？]")
 
 
 def _hit(pattern: re.Pattern[str], text: str) -> str | None:
@@ -83,9 +87,8 @@ def _own_list_copy(v: MailView, s: Screening) -> str | None:
 def _to_reflector(v: MailView, s: Screening) -> str | None:
     if v.site.reflector not in v.recipients:
         return None
-    to = {a.key for a in v.message.to[:50]}
-    if v.site.reflector not in to and v.site.secretariat in to:
-        return None  # written to the secretariat, the list only copied ("reply all")
+    if v.site.secretariat in {a.key for a in v.message.to[:50]}:
+        return None  # written to the secretariat too ("reply all" to our announcement)
     return f"addressed to the reflector {v.site.reflector}"
 
 
@@ -119,9 +122,32 @@ def _registration_subject(v: MailView, s: Screening) -> str | None:
     return f"subject speaks of registering ({cue(word)})" if word else None
 
 
+def _subject_registers_for_meeting(v: MailView, s: Screening) -> str | None:
+    """"Registration: JCA-QKDN meeting 6 - Kofi Mensah": the subject alone can say it all."""
+    if v.replies_to_us or lx.QUESTION_SUBJECT.search(v.topic_lower):
+        return None
+    word = _hit(lx.REGISTER, v.topic_lower) or _hit(lx.PARTICIPATION, v.topic_lower)
+    if word is None or not meetings_named(v.topic, v.site):
+        return None
+    return f"subject asks for a meeting ({cue(word)}, {', '.join(meetings_named(v.topic, v.site))})"
+
+
 def _registration_request(v: MailView, s: Screening) -> str | None:
-    word = _hit(lx.REGISTER_REQUEST, v.content_flat)
-    return f"asks to register someone ({cue(word)})" if word else None
+    text = v.content_flat
+    for m in lx.REGISTER_REQUEST.finditer(text):
+        if _negated(text, m.start()) or _in_question(text, m.start()):
+            continue  # "I'd rather not register them", "should I register them?"
+        return f"asks to register someone ({cue(m.group(0))})"
+    return None
+
+
+def _in_question(text: str, at: int) -> bool:
+    """The sentence around `at` ends with a question mark (and is not a polite request)."""
+    end = _SENTENCE_END.search(text, at)
+    if end is None or end.group(0) not in "?？":
+        return False
+    start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, at)), default=0)
+    return not lx.POLITE_REQUEST.search(text[start : end.end()])
 
 
 def _registration_words(v: MailView, s: Screening) -> str | None:
@@ -221,6 +247,13 @@ def _sends_file(v: MailView, s: Screening) -> str | None:
             return None
         return f"sends the attached file ({cue(m.group(0))})"
     return None
+
+
+def _not_an_input(v: MailView, s: Screening) -> str | None:
+    if not v.files:
+        return None
+    word = _hit(lx.NOT_AN_INPUT, f"{v.topic_lower} {v.own_flat[:400]}")
+    return f"the file is not a document for the meeting ({cue(word)})" if word else None
 
 
 def _document_attached(v: MailView, s: Screening) -> str | None:
@@ -343,6 +376,15 @@ def _ls_form(v: MailView, s: Screening) -> str | None:
     return "laid out as a liaison statement (" + ", ".join(found) + ")"
 
 
+def _new_ls_thread(v: MailView, s: Screening) -> str | None:
+    """An LS starts a thread: a list copy of one is an LS sent to the list, not a discussion."""
+    if v.is_reply or not (s.own_list or v.site.reflector in v.recipients):
+        return None
+    if _liaison_subject(v, s) and (_body_sender(v, s) or _ls_file(v, s) or _for_line(v)):
+        return "a new thread that brings a liaison statement, not a reply in a discussion"
+    return None
+
+
 def _document_is_ls(v: MailView, s: Screening) -> str | None:
     if len(v.parts.own) > 600:
         return None  # the mail says what it sends; its first page is needed when it does not
@@ -385,18 +427,22 @@ def _calendar(v: MailView, s: Screening) -> str | None:
     )
 
 
-_SENTENCE_END = re.compile(r"[.!?。！？]")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+")
 
 
 def _question(v: MailView, s: Screening) -> str | None:
     if v.site.reflector in v.recipients or s.own_list:
         return None  # a question to the list is a post
-    text = v.own_flat
+    text = _URL.sub(" ", v.own_flat)  # "?e=Tz4Wq1" in a link asks nothing
     for m in lx.QUESTION.finditer(text):
         start = max((e.end() for e in _SENTENCE_END.finditer(text, 0, m.start())), default=0)
         end = _SENTENCE_END.search(text, m.start())
         sentence = text[start : end.end() if end else len(text)]
-        if lx.REGISTER_REQUEST.search(sentence) or lx.change_asked(sentence):
+        if (
+            lx.REGISTER_REQUEST.search(sentence)
+            or lx.POLITE_REQUEST.search(sentence)
+            or lx.change_asked(sentence)
+        ):
             continue  # "could you switch me to on-site?" asks for something to be done
         return f"asks a question ({cue(m.group(0))})"
     return None
@@ -405,6 +451,13 @@ def _question(v: MailView, s: Screening) -> str | None:
 def _question_subject(v: MailView, s: Screening) -> str | None:
     word = _hit(lx.QUESTION_SUBJECT, v.topic_lower)
     return f"subject is a question ({cue(word)})" if word else None
+
+
+def _asks_whether(v: MailView, s: Screening) -> str | None:
+    for m in lx.NEED_TO.finditer(v.own_flat):
+        if _in_question(v.own_flat, m.start()):
+            return f"asks whether it is needed ({cue(m.group(0))})"
+    return None
 
 
 def _not_yet(v: MailView, s: Screening) -> str | None:
@@ -473,6 +526,13 @@ RULES: tuple[Rule, ...] = (
         _secretariat_greeting,
     ),
     _rule("registration-subject", R, 1.5, "subject speaks of registering", _registration_subject),
+    _rule(
+        "subject-meeting",
+        R,
+        1.0,
+        "subject asks to register or take part in a named meeting",
+        _subject_registers_for_meeting,
+    ),
     _rule("registration-request", R, 3.5, "asks to register someone", _registration_request),
     _rule("registration-words", R, 0.8, "text speaks of registering", _registration_words),
     _rule("registration-change", R, 3.0, "changes or cancels a registration", _change_registration),
@@ -505,6 +565,8 @@ RULES: tuple[Rule, ...] = (
     _rule("liaison-words", L, 0.8, "text speaks of a liaison statement", _liaison_words),
     _rule("body-sender", L, 1.0, "sent from another standards body", _body_sender),
     _rule("ls-document", L, 3.0, "the attached document is an LS", _document_is_ls),
+    _rule("new-ls-thread", L, 2.0, "a list copy that starts a thread with an LS", _new_ls_thread),
+    _rule("not-an-input", X, 2.0, "sends an invoice, a passport, an agenda...", _not_an_input),
     _rule("bulk", X, 2.0, "mass mail (Precedence: bulk, List-Unsubscribe)", _bulk),
     _rule("other-list", X, 1.5, "came through a list we do not run", _other_list),
     _rule("newsletter", X, 1.5, "reads like a newsletter", _newsletter),
@@ -512,6 +574,7 @@ RULES: tuple[Rule, ...] = (
     _rule("question", X, 1.0, "asks a question", _question),
     _rule("question-subject", X, 1.5, "the subject is a question", _question_subject),
     _rule("not-yet", X, 2.0, "asks how to, or will do it later", _not_yet),
+    _rule("asks-whether", X, 2.0, "asks whether registering is needed", _asks_whether),
     _rule("already-registered", X, 1.5, "says they are already registered", _already_registered),
     _rule("thanks-only", X, 3.0, "only says thank you", _thanks_only),
     _rule("absence", X, 2.0, "apologies for absence", _absence),

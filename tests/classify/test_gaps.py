@@ -28,7 +28,7 @@ PDF = "application/pdf"
     ("body", "mode"),
     [
         ("Count me in - I'll join remotely.", "remote"),
-        ("I'll be there. See you in Geneva!", None),
+        ("I'll be there. See you in Geneva!", "in-person"),  # "in Geneva": in the room
         ("Comptez sur moi, je serai présente sur place.", "in-person"),
         ("Буду участвовать онлайн.", "remote"),
         ("算我一个，我会线上参加。", "remote"),

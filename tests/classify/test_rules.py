@@ -173,6 +173,26 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": 'Priya shared "contributions.pdf" with you. This link will expire in 24 hours.'},
         {"body": "I shared the draft on the list last week."},
     ),
+    "subject-meeting": (
+        {"subject": "Registration: JCA-QKDN meeting 7 - Kofi Mensah", "body": "-- \nKofi"},
+        {"subject": "Do I need registration for meeting 7?"},
+    ),
+    "new-ls-thread": (
+        {"subject": "[JCA-QKDN] Liaison statement from IEC TC 86 on detectors",
+         "sender": "Yuki Hamasaki <y.hamasaki@iec-tc86.example>", "to": REFLECTOR,
+         "headers": LIST_COPY},
+        {"subject": "Re: [JCA-QKDN] Liaison statement from IEC TC 86 on detectors",
+         "sender": "Yuki Hamasaki <y.hamasaki@iec-tc86.example>", "to": REFLECTOR,
+         "headers": {**LIST_COPY, "In-Reply-To": "<ls1@iec-tc86.example>"}},
+    ),
+    "asks-whether": (
+        {"body": "Do remote participants need to register at all, or is the link shared?"},
+        {"body": "We need to register two colleagues."},
+    ),
+    "not-an-input": (
+        {"body": "Please find attached the invoice for the coffee breaks.", "files": (A_DOCX,)},
+        {"body": "Please find attached our input document.", "files": (A_DOCX,)},
+    ),
     "robot-sender": (
         {"sender": "DocShare <no-reply@docshare.test>"},
         {"sender": "Reply Team <team@replies.example>"},
