@@ -28,8 +28,9 @@ _KEYS = {
     "source": r"source|sources|from|quelle|fuente|origen|origine|herkunft|источник|от|来源|提出元"
               r"|発信元|출처"
               r"|제출 기관|submitted by|organisation",
-    "for": r"for|purpose|pour|para|zweck|цель|目的|用途|목적",
+    "for": r"for|purpose|pour|para|zweck|цель|目的|用途|목적|action requested|requested action",
     "deadline": r"deadline|reply by|please reply by|response deadline|reply deadline|due date"
+                r"|(?:reply|response|comments?|answer) (?:is )?(?:requested |expected |needed )?by"
                 r"|date limite|échéance|fecha límite|plazo|antwortfrist|frist|antwort bis"
                 r"|срок ответа|срок|截止日期|截止|期限|回答期限|마감|기한|회신 기한",
     "contact": r"contacts?|response contacts?|technical contacts?|contact person|kontakt"
@@ -53,6 +54,12 @@ _FOR_IN_TEXT = re.compile(
 _REPLY_WORDS = re.compile(
     r"reply|respond|response|comment|action|answer|répon|respuesta|antwort|stellungnahme|ответ"
     r"|回复|答复|回答|意見|회신|의견"
+)
+# "in reply to your LS of 20 October": the date of what is answered, not a deadline
+_ANSWERING = re.compile(
+    r"\b(?:in|as an?|as) (?:reply|response|answer) to\b|\breply (?:ls|liaison)\b"
+    r"|\ben réponse à\b|\ben respuesta a\b"
+    r"|\bals antwort auf\b|\bв ответ на\b|\bin risposta a\b|\bem resposta a\b"
 )
 _POSSESSIVE_SOURCE = re.compile(
     r"\b([A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3})['’]s?\s+(?:short\s+|first\s+)?"
@@ -133,7 +140,7 @@ def _files(view: MailView) -> list[dict[str, Any]]:
 
 def _content(view: MailView) -> str:
     """New and forwarded text in its original case."""
-    forwarded = view.parts.forwarded
+    forwarded = view.parts.forwarded + view.attached_text
     return f"{view.parts.own}\n{forwarded}" if forwarded else view.parts.own
 
 
@@ -282,12 +289,12 @@ def _liaison(view: MailView) -> dict[str, Any]:
     year = _year(view)
     purpose = purpose_of(fields["for"]) if "for" in fields else None
     if purpose is None:
-        m = _FOR_IN_TEXT.search(view.topic_lower) or _FOR_IN_TEXT.search(" ".join(view.own.split()))
+        m = _FOR_IN_TEXT.search(view.topic_lower) or _FOR_IN_TEXT.search(view.content_flat)
         purpose = purpose_of(m.group(1)) if m else None
     said, deadline = _deadline(fields.get("deadline"), year)
     if not said:
-        for place in (view.topic, *_sentences(" ".join(text.split()))):
-            if _REPLY_WORDS.search(place.lower()):
+        for place in (view.topic, *_sentences(" ".join(f"{text}\n{document}".split()))):
+            if _REPLY_WORDS.search(_ANSWERING.sub(" ", place.lower())):
                 day = first_date(place, year)
                 if day:
                     deadline = day.isoformat()

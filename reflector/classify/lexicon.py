@@ -278,7 +278,7 @@ CANCEL = _words(
 )
 # "Seoul and online", "Séoul et en ligne": the meeting's format, not a person's mode
 MEETING_FORMAT = fast(
-    r"(?:\band\b|\bet\b|\by\b|\bund\b|\bи\b|[/／&、]|\bor\b|\bou\b|\bo\b|\boder\b)\s*"
+    r"(?:\band\b|\bet\b|\by\b|\bund\b|\bи\b|[/／&]|\bor\b|\bou\b|\bo\b|\boder\b)\s*"
     r"(?:online|en ligne|en línea|онлайн|オンライン|온라인|线上)|\bhybrid\b"
 )
 # intent, not action: "would like to submit", "how to submit", "will register later"
@@ -296,6 +296,12 @@ NEGATION = fast(
 # where a clause ends: "I can't come in person, and I'll dial in" negates only the first mode
 CLAUSE = re.compile(
     r"[,;.!?。，；！？]|\b(?:and|but|so|und|aber|sondern|et|mais|donc|pero|sino|и|но|а)\b"
+)
+# "очное присутствие не планируется", "in person is not possible": said after the mode
+NOT_PLANNED = re.compile(
+    r"\W*(?:\w+\W+){0,2}?(?:не планируется|не будет|не предусмотрен\w*|is not (?:planned|possible"
+    r"|needed)|not planned|n'est pas (?:prévue?|possible)|no (?:está|es) (?:previst[oa]|posible)"
+    r"|ist nicht (?:geplant|möglich)|nicht geplant|不需要|不可能|予定はありません|예정이 없)"
 )
 # "in person instead of remotely": the mode after these is the one not wanted
 INSTEAD = fast(

@@ -5,7 +5,8 @@
 Where the people come from, in order:
 1. an attached CSV with a name column (one row per person);
 2. a list in the text: numbered or bulleted lines ("1. Kim Da-on - in person",
-   "- Aiko Mori <a.mori@lab.example>"), or an indented block under the request;
+   "- Aiko Mori <a.mori@lab.example>"), two or more lines of a name and an address each (a
+   table), or an indented block under the request;
 3. "Name: / Organisation: / E-mail: / Participation:" lines, in any of our languages;
 4. the author of a forwarded request ("please register him", "merci de l'inscrire");
 5. the sender.
@@ -29,7 +30,9 @@ from reflector.classify.lexicon import (
     MODE_CHANGE,
     MODE_CHANGE_CJK,
     NEGATION,
+    NOT_PLANNED,
     REMOTE,
+    change_asked,
 )
 from reflector.classify.view import MailView
 
@@ -59,6 +62,7 @@ _ORG_WORDS = re.compile(
 )
 _NOT_NAME = re.compile(r"[:@/\\]|\bhttps?\b|\d{2,}|\?")
 _PUNCTUATION = re.compile(r"[,;.!?。，、！？]")
+_SENTENCE = re.compile(r"[.!?。！？;]\s")
 _CSV_TYPES = ("text/csv", "text/comma-separated-values", "application/csv")
 
 
@@ -78,6 +82,12 @@ def mode_of(text: str) -> str | None:
     """
     lowered = MEETING_FORMAT.sub(" ", " ".join(text.lower().split()))
     lowered = INSTEAD.sub(" ", lowered)
+    asked = change_asked(lowered)  # "please change my participation to remote/online"
+    if asked:  # the phrase, and what follows it in its sentence ("... to remote/online")
+        at = lowered.find(asked)
+        wanted = _one_mode(_SENTENCE.split(lowered[at : at + len(asked) + 60])[0])
+        if wanted:
+            return wanted
     change = MODE_CHANGE.search(lowered)
     if change:
         wanted = mode_of(change.group(2))
@@ -88,11 +98,15 @@ def mode_of(text: str) -> str | None:
         wanted = mode_of(_PUNCTUATION.split(lowered[change.end() : change.end() + 15])[0])
         if wanted and mode_of(old) not in (None, wanted):
             return wanted
+    return _one_mode(lowered)
+
+
+def _one_mode(lowered: str) -> str | None:
     found = set()
     for mode, pattern in (("remote", REMOTE), ("in-person", IN_PERSON)):
         for m in pattern.finditer(lowered):
             before = CLAUSE.split(lowered[max(0, m.start() - 40) : m.start()])[-1]
-            if not NEGATION.search(before):
+            if not NEGATION.search(before) and not NOT_PLANNED.match(lowered, m.end()):
                 found.add(mode)
                 break
     return found.pop() if len(found) == 1 else None
@@ -117,7 +131,7 @@ def _clean_name(text: str) -> str | None:
 def _from_line(line: str) -> Person | None:
     """A person from a list line: "Name (Native), Role/Org, email - mode"."""
     emails = EMAIL.findall(line)
-    segments = [s.strip() for s in re.split(r"\s[-–—]\s|,|;|\t| {2,}", EMAIL.sub(" ", line))]
+    segments = [s.strip() for s in re.split(r"\s[-–—]\s|[,;，、；]|\t| {2,}", EMAIL.sub(" ", line))]
     segments = [s for s in segments if s.strip(" ()<>")]
     if not segments:
         return _person(None, emails[0], None, mode_of(line)) if emails else None
@@ -194,6 +208,18 @@ def _listed(lines: list[str]) -> list[Person]:
     return people
 
 
+def _address_lines(lines: list[str]) -> list[Person]:
+    """People one to a line, each line a name and an address ("Dr. Sabine Kraus   s.k@x"):
+    a table or an indented list; only when there are two or more."""
+    people = []
+    for line in lines:
+        if len(EMAIL.findall(line)) == 1 and not _FIELD.match(line):
+            person = _from_line(line.strip())
+            if person is not None and person["email"]:
+                people.append(person)
+    return people if len({p["email"] for p in people}) >= 2 else []
+
+
 def _indented_block(text: str) -> list[Person]:
     """A person written as an indented block: "  Name, Org" / "  email" / "  in person"."""
     block: list[str] = []
@@ -233,9 +259,14 @@ _THIRD_PERSON = re.compile(
 def find_people(view: MailView, text: str) -> list[Person]:
     """Each person to register, from `text` (the new and forwarded text, original case)."""
     own_lines = [line for line in text.splitlines() if line.strip()]
-    overall = mode_of(text)
+    overall = mode_of(text) or (None if view.replies_to_us else mode_of(view.topic))
     fields = _fields(own_lines)
-    people = _csv_people(view) or _listed(own_lines) or _indented_block(text)
+    people = (
+        _csv_people(view)
+        or _listed(own_lines)
+        or _address_lines([line for line in view.parts.own.splitlines() if line.strip()])
+        or _indented_block(text)
+    )
     if len(people) > 1 or (people and not fields):
         addresses = EMAIL.findall(fields.get("email", ""))
         if len(addresses) == len(people) and not any(p["email"] for p in people):

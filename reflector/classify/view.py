@@ -19,12 +19,15 @@ from functools import cached_property
 from reflector.classify.documents import document_text
 from reflector.classify.lexicon import ANNOUNCEMENT, fast
 from reflector.classify.verdict import SiteFacts
-from reflector.mail.parse import Attachment, ParsedMessage
+from reflector.errors import ParseError
+from reflector.mail.parse import Attachment, ParsedMessage, parse
 
 # Rules read this much of the text: the intent of a mail is in its first screens, and a
 # bounded scan keeps a 1 MB body as cheap as a short one.
 TEXT_LIMIT = 5_000
 _MAX_RECIPIENTS = 200
+_MESSAGE_TYPES = ("message/rfc822", "message/global")
+_MAX_ATTACHED_MESSAGE = 5_000_000
 
 _PREFIX = re.compile(
     r"^(?:\s*(?:\[[^\]]{1,40}\]\s*)?(?:re|aw|sv|vs|antw|odp|ris|res|r|rv|fwd?|tr|wg|i|pd|enc"
@@ -182,9 +185,31 @@ class MailView:
 
     @cached_property
     def content(self) -> str:
-        """New and forwarded text, lower-cased: what the sender asks for."""
-        forwarded = _plain(self.parts.forwarded)
+        """New and forwarded text (inline, or attached as a message), lower-cased: what the
+        sender asks for."""
+        forwarded = _plain(self.parts.forwarded + self.attached_text)
         return f"{self.own}\n{forwarded}" if forwarded else self.own
+
+    @cached_property
+    def attached_messages(self) -> tuple[ParsedMessage, ...]:
+        """Messages forwarded as attachments (message/rfc822), the first two, read once."""
+        found = []
+        for a in self.message.attachments[:20]:
+            if a.content_type in _MESSAGE_TYPES and a.size <= _MAX_ATTACHED_MESSAGE:
+                try:
+                    found.append(parse(a.payload))
+                except ParseError:
+                    continue
+                if len(found) == 2:
+                    break
+        return tuple(found)
+
+    @cached_property
+    def attached_text(self) -> str:
+        return "".join(
+            f"\nFrom: {m.from_ or ''}\nSubject: {m.subject}\n\n{m.text[:TEXT_LIMIT]}"
+            for m in self.attached_messages
+        )
 
     @cached_property
     def own_flat(self) -> str:

@@ -17,7 +17,10 @@ Read once, in walk order (RFC 2045-2049):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email.policy
+import quopri
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -232,9 +235,23 @@ class _BodyReader:
 
 
 def _message_bytes(part: Message, children: list[Message]) -> bytes:
-    """The bytes of an attached message, regenerated without refolding its headers."""
+    """The bytes of an attached message, regenerated without refolding its headers.
+
+    A message/rfc822 part must not be base64 or quoted-printable (RFC 2046 s.5.2.1), but some
+    clients encode it anyway; the email package then reads the encoded text as a message
+    without header fields, and the text is decoded here.
+    """
     try:
-        return b"".join(c.as_bytes(policy=email.policy.compat32) for c in children)
+        data = b"".join(c.as_bytes(policy=email.policy.compat32) for c in children)
     except Exception:  # the generator can fail on malformed headers; fall back to the body
-        data = part.get_payload(decode=True)
-        return data if isinstance(data, bytes) else b""
+        payload = part.get_payload(decode=True)
+        return payload if isinstance(payload, bytes) else b""
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    try:
+        if encoding == "base64":
+            return base64.b64decode(b"".join(data.split()), validate=False)
+        if encoding == "quoted-printable":
+            return quopri.decodestring(data)
+    except (binascii.Error, ValueError):
+        pass  # not encoded after all: keep what was there
+    return data

@@ -237,3 +237,74 @@ def test_dates_in_each_language(text: str, day: date) -> None:
 
 def test_an_ambiguous_numeric_date_is_not_guessed() -> None:
     assert find_dates("reply by 03/04/2027") == []
+
+
+# -- what unseen mail taught (tests/classify/written/) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "mode"),
+    [
+        # a change asked for: the mode after "change ... to" wins over the one registered
+        ("Re: Registration confirmed - meeting 7",
+         "I am registered in person, but my visa is late. So please change my participation "
+         "to remote/online. I will join by Zoom.", "remote"),
+        # the other mode said not to be planned, after the word
+        ("Регистрация, заседание 7", "Просим зарегистрировать для удалённого участия. Очное "
+         "присутствие не планируется.", "remote"),
+        # the mode only in the subject
+        ("Remote registration - Novak, Petr - JCA-QKDN meeting 7", "--\nPetr", "remote"),
+        # a Japanese comma before the mode is a clause break, not "Geneva、online"
+        ("第7回会合 参加登録", "第7回会合に、オンラインで参加させていただきたく、登録をお願いいたします。",
+         "remote"),
+    ],
+)  # fmt: skip
+def test_modes_as_unseen_mail_writes_them(subject: str, body: str, mode: str) -> None:
+    v = verdict(subject, body)
+    assert v.kind is Kind.REGISTRATION, v.reasons
+    assert [p["mode"] for p in v.fields["people"]] == [mode]
+
+
+def test_two_lines_of_a_name_and_an_address_are_two_people() -> None:
+    v = verdict(
+        "Meeting 7 - registration of two participants",
+        "Please register the following two colleagues for meeting 7:\n\n"
+        "   Dr. Sabine Kraus        sabine.kraus@alpenquant.example\n"
+        "   Mr. Matteo Rossi        matteo.rossi@alpenquant.example\n\nBoth will travel to Geneva.",
+    )
+    assert [(p["email"], p["mode"]) for p in v.fields["people"]] == [
+        ("sabine.kraus@alpenquant.example", "in-person"),
+        ("matteo.rossi@alpenquant.example", "in-person"),
+    ]
+
+
+def test_a_liaison_statement_forwarded_as_an_attached_message() -> None:
+    inner = (
+        b"From: Grace Whitman <g.whitman@ieee-qcn.example>\nSubject: IEEE QCN-SC LS\n\n"
+        b"QCN-SC requests JCA-QKDN to identify test specifications.\n"
+        b"This liaison is for ACTION. We kindly ask for a reply by 15 January 2027.\n"
+    )
+    v = verdict("Fwd: IEEE QCN-SC liaison statement to ITU-T JCA-QKDN",
+                "FYI - this LS came to our company address by mistake.",
+                files=(("ls.eml", inner, "message/rfc822"),))  # fmt: skip
+    assert v.kind is Kind.LIAISON, v.reasons
+    assert (v.fields["for"], v.fields["deadline"]) == ("action", "2027-01-15")
+
+
+def test_liaison_fields_written_as_requests_in_the_attached_statement() -> None:
+    statement = docx(
+        "LIAISON STATEMENT to ITU-T JCA-QKDN\nPurpose: For comment\n"
+        "Comments requested by March 1st, 2027\nContact: tc86-sec@iec-tc86.example"
+    )
+    v = verdict("FW: Document from TC 86", "",
+                files=(("IEC_TC86_LS_to_JCA-QKDN.docx", statement, DOCX),))  # fmt: skip
+    assert (v.fields["for"], v.fields["deadline"]) == ("comment", "2027-03-01")
+
+
+def test_the_date_of_the_ls_answered_is_not_a_deadline() -> None:
+    v = verdict("Reply LS from ETSI ISG QKD on the roadmap",
+                "Please find attached a reply LS in response to your LS of 20 October 2026. "
+                "It is sent for information; no reply is expected.",
+                files=(("Reply_LS_JCA-QKDN.docx", docx("Reply LS"), DOCX),))  # fmt: skip
+    assert v.kind is Kind.LIAISON
+    assert (v.fields["for"], v.fields["deadline"]) == ("information", None)

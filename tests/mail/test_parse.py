@@ -578,3 +578,17 @@ def test_every_labelled_message_parses_with_its_files_intact() -> None:
 def test_the_docstring_examples_hold(module: str) -> None:
     failed, _ = doctest.testmod(importlib.import_module(f"reflector.mail.{module}"))
     assert failed == 0
+
+
+def test_an_attached_message_encoded_in_base64_is_decoded() -> None:
+    # RFC 2046 s.5.2.1 forbids it, some clients do it: the attachment is the message itself
+    inner = b"From: Grace <g@ieee.example>\nSubject: LS\n\nFor action.\n"
+    raw = (
+        b"From: a@b.example\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nFYI\n'
+        b"--b\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+        + base64.encodebytes(inner)
+        + b"--b--\n"
+    )
+    (eml,) = parse(raw).attachments
+    assert eml.payload == inner and eml.size == len(inner)
