@@ -255,8 +255,8 @@ def test_an_ambiguous_numeric_date_is_not_guessed() -> None:
         # the mode only in the subject
         ("Remote registration - Novak, Petr - JCA-QKDN meeting 7", "--\nPetr", "remote"),
         # a Japanese comma before the mode is a clause break, not "Geneva、online"
-        ("第7回会合 参加登録", "第7回会合に、オンラインで参加させていただきたく、登録をお願いいたします。",
-         "remote"),
+        ("第7回会合 参加登録",
+         "第7回会合に、オンラインで参加させていただきたく、登録をお願いいたします。", "remote"),
     ],
 )  # fmt: skip
 def test_modes_as_unseen_mail_writes_them(subject: str, body: str, mode: str) -> None:
