@@ -58,6 +58,8 @@ _REPLY_WORDS = re.compile(
 # "in reply to your LS of 20 October": the date of what is answered, not a deadline
 _ANSWERING = re.compile(
     r"\b(?:in|as an?|as) (?:reply|response|answer) to\b|\breply (?:ls|liaison)\b"
+    r"|\b(?:reply|response|answer) to (?:[\w/-]+ ){0,3}(?:ls|liaison|letter|statement) (?:of|dated"
+    r"|from)\b"
     r"|\ben réponse à\b|\ben respuesta a\b"
     r"|\bals antwort auf\b|\bв ответ на\b|\bin risposta a\b|\bem resposta a\b"
 )
@@ -125,6 +127,16 @@ def _deadline(value: str | None, year: int | None) -> tuple[bool, str | None]:
         return True, None
     day = first_date(value, year)
     return day is not None, day.isoformat() if day else None
+
+
+def _asked_by(sentence: str, year: int | None) -> str | None:
+    """The date a reply is asked by, written after the asking word ("reply by 15 January")."""
+    lowered = _ANSWERING.sub(lambda m: " " * len(m.group(0)), sentence.lower())
+    for word in _REPLY_WORDS.finditer(lowered):
+        day = first_date(sentence[word.end() : word.end() + 80], year)
+        if day:
+            return day.isoformat()
+    return None
 
 
 def _sentences(text: str) -> list[str]:
@@ -293,12 +305,10 @@ def _liaison(view: MailView) -> dict[str, Any]:
         purpose = purpose_of(m.group(1)) if m else None
     said, deadline = _deadline(fields.get("deadline"), year)
     if not said:
-        for place in (view.topic, *_sentences(" ".join(f"{text}\n{document}".split()))):
-            if _REPLY_WORDS.search(_ANSWERING.sub(" ", place.lower())):
-                day = first_date(place, year)
-                if day:
-                    deadline = day.isoformat()
-                    break
+        deadline = _asked_by(view.topic, year)
+        for place in _sentences(" ".join(_URL.sub(" ", f"{text}\n{document}").split())):
+            if deadline is None:
+                deadline = _asked_by(place, year)
     exclude = view.site.group_name
     body = None
     places = (fields.get("source"), view.topic, _sender(view), document[:400], _names(view))

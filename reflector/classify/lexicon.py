@@ -126,11 +126,11 @@ REGISTER_REQUEST = _words(
     r"\bsign (?:me|us) up\b",
     r"\b(?:m'|l'|les |nous )inscrire\b|\bje souhaite\w* (?:m'|vous )inscri|\bmerci d'inscrire\b",
     r"\binscribirme\b|\binscribirnos\b|\binscribir a\b|\bsolicit\w* (?:la )?inscripci",
-    r"\bregistren(?:me|nos)? a?\b|\bregístre(?:me|nos)\b|\bquisiera registrar",
+    r"\bregistren(?:me|nos)\b|\bregistren a\b|\bregístre(?:me|nos)\b|\bquisiera registrar",
     r"\bmelde\w* (?:\w+ ){0,2}(?:mich|uns)\b.{0,80}\ban\b|\bbitte (?:melden|registrieren)\b"
     r"|\bmöchte\w* (?:mich|uns) (?:an|registr)",
     r"прошу\s+(?:\w+\s+){0,2}зарегистр|зарегистрируйте|хоч\w+\s+зарегистр",
-    r"希望报名|申请报名|请.{0,6}报名|报名参加|我要报名|注册参加",
+    r"希望报名|申请报名|请.{0,6}报名|报名参加|我要报名|注册参加|特此报名|现报名|在此报名|现申请参加",
     r"参加登録(?:を)?(?:お願い|いただ|させ|し|を希望)|登録(?:を)?お願い|参加を申し込",
     r"등록을?\s*(?:요청|신청|부탁|원합)|참가\s*신청|참석\s*신청|등록\s*신청",
     r"\b(?:vorrei|vorremmo|desidero|desideriamo|chiedo di) (?:\w+ ){0,2}(?:registrar|iscriver)\w*"
@@ -153,7 +153,8 @@ REGISTER_REQUEST = _words(
 _REMOTE_WORDS = (
     r"\bremote(?:ly)?\b|\bonline\b|\bvirtual(?:ly)?\b|\bvia (?:zoom|webex|teams)\b",
     r"\bvideo ?conferenc\w*|\bvisio(?:conférence|conference)?\b|\bvideoconferencia\b"
-    r"|\bvideokonferenz\w*|\bweb ?conference\b|\bdial(?:ling)? in\b",
+    r"|\bvideokonferenz\w*|\bweb ?conference\b|\bdial(?:ling)?[- ]in\b"
+    r"|\b(?:zoom|webex|teams|dial-in) (?:link|details|invitation|access)\b",
     r"\bà distance\b|\ben ligne\b|\bdistanciel\b",
     r"\bremot[ao]\b|\ben línea\b|\ba distancia\b|\bvirtual\b",
     r"\bonline-teilnahme\b|\bvirtuell\w*|\bper video\b|\bfernteilnahme\b|\bzuschalt\w*"
@@ -300,7 +301,8 @@ CLAUSE = re.compile(
 # "очное присутствие не планируется", "in person is not possible": said after the mode
 NOT_PLANNED = re.compile(
     r"\W*(?:\w+\W+){0,2}?(?:не планируется|не будет|не предусмотрен\w*|is not (?:planned|possible"
-    r"|needed)|not planned|n'est pas (?:prévue?|possible)|no (?:está|es) (?:previst[oa]|posible)"
+    r"|needed)|isn't (?:planned|possible)|won't be possible|is impossible|not planned"
+    r"|n'est pas (?:prévue?|possible)|no (?:está|es) (?:previst[oa]|posible)"
     r"|ist nicht (?:geplant|möglich)|nicht geplant|不需要|不可能|予定はありません|예정이 없)"
 )
 # "in person instead of remotely": the mode after these is the one not wanted
@@ -475,9 +477,23 @@ ABSENCE = _words(
     r"|puedo) (?:asistir|participar|ir)\b|\bnicht teilnehmen\b|\bnicht dabei\b",
     r"\bexcus(?:ed|é|ée)s?\b|\bentschuldig\w* (?:mich|uns)\b|\bне смогу\b|无法参加|不能参加|欠席"
     r"|参加できません|불참|참석하지 못",
+    r"\b(?:none of us|nobody from \w+|no one from \w+) (?:\w+ ){0,2}(?:attend|join|participate"
+    r"|make it|connect)\b|\bningun[oa] (?:\w+ ){0,4}podrá\w* (?:asistir|participar|conectarse|ir)\b"
+    r"|\bno (?:podrá|podrán|podremos|podré) (?:asistir|participar|conectarse|ir|estar)\b",
     r"\bnon (?:potrò|potremo|posso) (?:partecipare|essere presente|esserci)\b"
     r"|\bnão (?:poderei|poderemos|posso|vou poder) (?:participar|acompanhar|estar presente"
     r"|comparecer|assistir)\b",
+)
+# an out-of-office reply, by its words (when its headers do not say so)
+AWAY = _words(
+    r"\b(?:i am|i'm|i will be) (?:currently )?(?:out of (?:the )?office|away from (?:the|my) "
+    r"(?:office|desk)|on (?:annual |parental )?leave|travel+ing with limited)\b"
+    r"|\bout of (?:the )?office (?:until|from|till)\b|\blimited access to (?:my )?e-?mail\b"
+    r"|\bno access to (?:my )?e-?mails?\b|\bwill (?:respond|reply|get back to you) (?:to your "
+    r"(?:e-?mail|message) )?(?:on|upon|after) my return\b",
+    r"\babsente? du bureau\b|\ben congés?\b|\bfuera de la oficina\b|\bde vacaciones\b"
+    r"|\bnicht im büro\b|\babwesend\b|\bim urlaub\b|\bfuori ufficio\b|\bfora do escritório\b",
+    r"не в офисе|в отпуске|不在办公室|休假|不在にしております|不在です|부재중|휴가",
 )
 THANKS = _words(
     r"\bthank(?:s| you)\b|\bmerci\b|\bgracias\b|\bdanke\b|\bvielen dank\b|\bспасибо\b",
@@ -499,6 +515,8 @@ NEWSLETTER = _words(
     r"\bclick\b.{0,20}unsubscribe",
     r"\bmanage (?:your )?subscription\b|\byou (?:receive|are receiving) this\b",
     r"\bnewsletter\b|\bview (?:it )?in (?:your )?browser\b|\bread online\b",
+    r"\bcall for (?:papers|abstracts|proposals|submissions)\b|\bcfp\b|\bcross-?posting\b"
+    r"|\bplease (?:forward|distribute|circulate) this (?:call|announcement|invitation)\b",
     r"\bse désabonner\b|\bdarse de baja\b|\babbestellen\b|\bотписаться\b|退订|配信停止|수신\s*거부",
 )
 LURE = fast(
@@ -560,7 +578,8 @@ ANNOUNCEMENT = _words(
 PERSON_FIELD = re.compile(
     r"^[ \t]*(name|full name|organi[sz]ation|affiliation|e-?mail|participation|mode|nom|organisme"
     r"|courriel|nombre|entidad|correo|modalidad|фио|организация|эл\. почта|формат участия|姓名"
-    r"|单位|邮箱|参会方式|氏名|所属|参加方法|성명|소속|이메일|참석 방식)[ \t]*[:：]?[ \t]",
+    r"|单位|邮箱|参会方式|氏名|所属|参加方法|성명|소속|이메일|참석 방식)"
+    r"[ \t]*(?:[:：][ \t]*|[ \t])",
     re.MULTILINE,
 )
 CONTRIBUTION_FILE = fast(

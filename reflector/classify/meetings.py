@@ -43,6 +43,22 @@ def _patterns(group: str) -> tuple[re.Pattern[str], ...]:
     )  # fmt: skip
 
 
+_CJK_ORDINAL = re.compile(r"(第|제)\s*([一二三四五六七八九十]{1,3})\s*(次|回|届|차)")
+_CJK_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+
+
+def _cjk_digits(m: re.Match[str]) -> str:
+    """ "第七次" -> "第7次", "第十二回" -> "第12回" (same length or shorter: positions shift
+    only after the match, and only the order of mentions is used)."""
+    numeral = m.group(2)
+    tens, _, units = numeral.partition("十")
+    if "十" in numeral:
+        value = (_CJK_DIGIT.get(tens, 1) if tens else 1) * 10 + _CJK_DIGIT.get(units, 0)
+    else:
+        value = _CJK_DIGIT[numeral[0]]
+    return f"{m.group(1)}{value}{m.group(3)}"
+
+
 def _fold(text: str) -> str:
     """Lower case without accents: "Séoul" -> "seoul"."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -68,10 +84,12 @@ def meetings_named(text: str, site: SiteFacts) -> list[str]:
     ['5', '6']
     >>> meetings_named("our input for the Séoul meeting", site), meetings_named("meeting 12", site)
     (['5'], [])
+    >>> meetings_named("第六次JCA-QKDN会议", site)
+    ['6']
     """
     if not site.meetings or not text:
         return []
-    lowered = text.lower()
+    lowered = _CJK_ORDINAL.sub(_cjk_digits, text.lower())
     ids = {m.id.lower(): m.id for m in site.meetings}
     found: dict[str, int] = {}
 

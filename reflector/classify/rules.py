@@ -123,7 +123,7 @@ def _registration_subject(v: MailView, s: Screening) -> str | None:
 
 
 def _subject_registers_for_meeting(v: MailView, s: Screening) -> str | None:
-    """"Registration: JCA-QKDN meeting 6 - Kofi Mensah": the subject alone can say it all."""
+    """ "Registration: JCA-QKDN meeting 6 - Kofi Mensah": the subject alone can say it all."""
     if v.replies_to_us or lx.QUESTION_SUBJECT.search(v.topic_lower):
         return None
     word = _hit(lx.REGISTER, v.topic_lower) or _hit(lx.PARTICIPATION, v.topic_lower)
@@ -213,10 +213,13 @@ def _contribution_subject(v: MailView, s: Screening) -> str | None:
     return f"subject names an input document ({cue(word)})" if word else None
 
 
+_YOUR = re.compile(r"\b(?:your|vos|votre|su|sus|ihre|ihren|ваш\w*)\b")
+
+
 def _submission(v: MailView, s: Screening) -> str | None:
     m = lx.SUBMIT.search(v.content_flat)
-    if m is None:
-        return None
+    if m is None or _YOUR.search(m.group(0)):
+        return None  # "submit your contribution via ...": an invitation (a call for papers)
     if lx.INTENT.search(v.content_flat[max(0, m.start() - 30) : m.start()]) and not (
         v.documents or "http" in v.content_flat
     ):
@@ -480,6 +483,19 @@ def _thanks_only(v: MailView, s: Screening) -> str | None:
     return f"only says thank you ('{thanks.group(0)}')"
 
 
+def _away(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.AWAY, v.own_flat[:1500])
+    return f"reads like an out-of-office reply ({cue(word)})" if word else None
+
+
+def _not_addressed(v: MailView, s: Screening) -> str | None:
+    """Sent to nobody we are: "undisclosed-recipients", our address only in Bcc."""
+    ours = {v.site.secretariat, v.site.reflector, v.site.reflector_request}
+    if v.recipients & ours or s.own_list:
+        return None
+    return "none of our addresses is among the recipients (a blind copy, mass mail)"
+
+
 def _absence(v: MailView, s: Screening) -> str | None:
     word = _hit(lx.ABSENCE, v.own_flat)
     return f"sends apologies for absence ({cue(word)})" if word else None
@@ -578,6 +594,8 @@ RULES: tuple[Rule, ...] = (
     _rule("already-registered", X, 1.5, "says they are already registered", _already_registered),
     _rule("thanks-only", X, 3.0, "only says thank you", _thanks_only),
     _rule("absence", X, 2.0, "apologies for absence", _absence),
+    _rule("away", X, 3.5, "an out-of-office reply, by its words", _away),
+    _rule("not-addressed", X, 1.0, "not addressed to any of our addresses", _not_addressed),
     _rule("empty", X, 3.0, "nothing in it", _empty),
     _rule("lure", X, 3.0, "a link lure (shared file, confirm payment)", _lure),
     _rule("robot-sender", X, 1.0, "sent from a no-reply address", _robot_sender),

@@ -50,7 +50,7 @@ class Inbound:
     files: tuple[FileFact, ...]
     no_reply: bool  # screening: never answer automatically
     list_id: str | None
-    authenticated: bool = False  # our MTA says DMARC or DKIM passed (trusted headers only)
+    authenticated: bool = False  # our MTA proves the From address (Screening.sender_proven)
     # After a correction (reflector/corrections.py): appended to every outbox key when the
     # kind changed, or to the answer's key only when the same kind was corrected.
     key_suffix: str = ""
@@ -100,7 +100,7 @@ def inbound_from(
         ),
         no_reply=screening.no_reply,
         list_id=screening.list_id,
-        authenticated="pass" in (screening.auth.dmarc, screening.auth.dkim),
+        authenticated=screening.sender_proven,
     )
 
 

@@ -66,6 +66,9 @@ class Screening:
     list_id: str | None  # the List-Id this copy came through, if any
     own_list: bool  # the List-Id is our own reflector's
     auth: AuthVerdict
+    # our MTA's results prove the From address (DMARC pass, or an aligned DKIM/SPF pass): what
+    # secretariat commands need. A pass for another domain (a list's signature) is not proof.
+    sender_proven: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ class Evidence:
     auth: AuthVerdict
     list_id: str | None
     own_list: bool  # list_id is one of policy.own_list_ids
+    # our own list server sent this copy: our List-Id, and our MTA saw a DKIM or SPF pass for
+    # one of our own domains. The list rewrote the mail (subject tag, footer), so the author's
+    # DKIM signature breaks and DMARC fails for the author's domain: that is not a forgery.
+    relayed_by_own_list: bool
     report_type: str  # of a top-level multipart/report (RFC 6522), else ""
     outer_types: tuple[str, ...]  # content types outside any attached message
 
@@ -117,6 +124,8 @@ def screen(message: ParsedMessage, policy: ScreenPolicy) -> Screening:
         list_id=evidence.list_id,
         own_list=evidence.own_list,
         auth=evidence.auth,
+        sender_proven=message.from_ is not None
+        and identity_unproven(evidence.trusted, message.from_.email) is None,
     )
 
 
@@ -132,6 +141,13 @@ def _evidence(message: ParsedMessage, policy: ScreenPolicy) -> tuple[Evidence, l
             break  # parts of an attached (e.g. forwarded) message say nothing about this one
         outer.append(part_type)
     list_id = _list_id(fields.get("list-id", [None])[0])
+    own_list = list_id in {i.lower() for i in policy.own_list_ids}
+    relayed = own_list and _our_domain_passes(trusted, policy.own_addresses)
+    if relayed and _verdict(trusted).dmarc == "fail":
+        notes.append(
+            "DMARC fails for the author's domain, as it does for every copy our list rewrites; "
+            "our list server's own signature or SPF passes"
+        )
     evidence = Evidence(
         message=message,
         policy=policy,
@@ -139,7 +155,8 @@ def _evidence(message: ParsedMessage, policy: ScreenPolicy) -> tuple[Evidence, l
         trusted=trusted,
         auth=_verdict(trusted),
         list_id=list_id,
-        own_list=list_id in {i.lower() for i in policy.own_list_ids},
+        own_list=own_list,
+        relayed_by_own_list=relayed,
         report_type=params.get("report-type", "").lower() if ctype == "multipart/report" else "",
         outer_types=tuple(outer),
     )
@@ -166,7 +183,22 @@ def _list_id(value: str | None) -> str | None:
 # --- SPOOFED ------------------------------------------------------------------------------
 
 
+def _our_domain_passes(trusted: tuple[AuthResults, ...], own_addresses: frozenset[str]) -> bool:
+    domains = {a.rpartition("@")[2] for a in own_addresses}
+    return any(
+        identity_unproven((_without_dmarc(ar),), f"list@{domain}") is None
+        for ar in trusted
+        for domain in domains
+    )
+
+
+def _without_dmarc(ar: AuthResults) -> AuthResults:
+    return AuthResults(ar.authserv_id, tuple(r for r in ar.results if r.method != "dmarc"))
+
+
 def _dmarc_fail(ev: Evidence) -> str | None:
+    if ev.relayed_by_own_list:
+        return None  # see Evidence.relayed_by_own_list
     for ar in ev.trusted:
         dmarc = ar.first("dmarc")
         if dmarc is not None:
@@ -177,8 +209,8 @@ def _dmarc_fail(ev: Evidence) -> str | None:
 def _forged_own_address(ev: Evidence) -> str | None:
     sender = ev.message.from_
     claimed = ev.policy.own_addresses | ev.policy.secretariat_addresses
-    if sender is None or sender.key not in claimed:
-        return None
+    if sender is None or sender.key not in claimed or ev.relayed_by_own_list:
+        return None  # a list copy of our staff's post: list traffic, never a command
     why = identity_unproven(ev.trusted, sender.email)
     return f"From claims our address {sender.email}, but {why}" if why else None
 

@@ -253,3 +253,37 @@ def test_an_ls_cover_page_names_its_deadline_with_dots() -> None:
     statement = docx("LIAISON STATEMENT\nSource: IEC TC 86\nFor: Action\nAntwortfrist: 10.05.2027")
     v = verdict("IEC TC 86", "Anbei.", files=(("tc86.docx", statement, DOCX),))
     assert v.kind is Kind.LIAISON and v.fields["deadline"] == "2027-05-10"
+
+
+# -- 5. what the fifth blind set showed -------------------------------------------------------
+
+
+def test_a_call_for_papers_invites_contributions_without_submitting_one() -> None:
+    body = (
+        "CALL FOR PAPERS\n\nWe invite original contributions on QKD networks.\n"
+        "Paper submission deadline: 15 January 2027\n"
+        "Submit your contribution via https://conf.test/submit\n\n"
+        "Apologies for cross-posting."
+    )
+    found = hits(message("[CFP] QKD-Net 2027 - submission deadline", body,
+                         to="undisclosed-recipients:;"))  # fmt: skip
+    assert "submission" not in found and "newsletter" in found and "not-addressed" in found
+    assert verdict("[CFP] QKD-Net 2027 - submission deadline", body,
+                   to="undisclosed-recipients:;").kind is Kind.OTHER  # fmt: skip
+
+
+def test_an_out_of_office_reply_without_its_headers() -> None:
+    body = (
+        "Vielen Dank für Ihre Nachricht. Ich bin bis 8. Januar nicht im Büro.\n\n"
+        "Thank you for your message. I am out of the office until 8 January."
+    )
+    v = verdict("Re: JCA-QKDN meeting 6 - call for contributions", body)
+    assert v.kind is Kind.OTHER and "[away]" in " ".join(v.reasons)
+
+
+def test_apologies_registered_in_the_minutes_are_not_a_registration() -> None:
+    v = verdict("Disculpas - reunión del 20 de enero",
+                "Ninguno de los miembros de nuestro grupo podrá conectarse a la reunión. "
+                "No nos habíamos inscrito todavía. "
+                "Les ruego que registren nuestras disculpas.")  # fmt: skip
+    assert v.kind is Kind.OTHER, v.reasons

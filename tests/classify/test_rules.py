@@ -178,12 +178,18 @@ CASES: dict[str, tuple[M, M]] = {
         {"subject": "Do I need registration for meeting 7?"},
     ),
     "new-ls-thread": (
-        {"subject": "[JCA-QKDN] Liaison statement from IEC TC 86 on detectors",
-         "sender": "Yuki Hamasaki <y.hamasaki@iec-tc86.example>", "to": REFLECTOR,
-         "headers": LIST_COPY},
-        {"subject": "Re: [JCA-QKDN] Liaison statement from IEC TC 86 on detectors",
-         "sender": "Yuki Hamasaki <y.hamasaki@iec-tc86.example>", "to": REFLECTOR,
-         "headers": {**LIST_COPY, "In-Reply-To": "<ls1@iec-tc86.example>"}},
+        {
+            "subject": "[JCA-QKDN] Liaison statement from IEC TC 86 on detectors",
+            "sender": "Yuki Hamasaki <y.hamasaki@iec-tc86.example>",
+            "to": REFLECTOR,
+            "headers": LIST_COPY,
+        },
+        {
+            "subject": "Re: [JCA-QKDN] Liaison statement from IEC TC 86 on detectors",
+            "sender": "Yuki Hamasaki <y.hamasaki@iec-tc86.example>",
+            "to": REFLECTOR,
+            "headers": {**LIST_COPY, "In-Reply-To": "<ls1@iec-tc86.example>"},
+        },
     ),
     "asks-whether": (
         {"body": "Do remote participants need to register at all, or is the link shared?"},
@@ -192,6 +198,14 @@ CASES: dict[str, tuple[M, M]] = {
     "not-an-input": (
         {"body": "Please find attached the invoice for the coffee breaks.", "files": (A_DOCX,)},
         {"body": "Please find attached our input document.", "files": (A_DOCX,)},
+    ),
+    "away": (
+        {"body": "Thank you for your message. I am out of the office until 8 January."},
+        {"body": "The office will be closed on 24 December; meeting 7 is unaffected."},
+    ),
+    "not-addressed": (
+        {"subject": "CFP", "to": "undisclosed-recipients:;"},
+        {"subject": "CFP"},
     ),
     "robot-sender": (
         {"sender": "DocShare <no-reply@docshare.test>"},

@@ -143,6 +143,41 @@ def test_a_hostile_field_of_our_mx_reads_in_linear_time() -> None:
         assert _read_plain(value) is None
 
 
+LIST_SIGNED = (
+    f"Authentication-Results: {MX}; dkim=pass header.d=lists.sdo-coord.example;"
+    " dkim=fail header.d=carrier-one.example; spf=pass"
+    " smtp.mailfrom=qkdn-jca-bounces@lists.sdo-coord.example;"
+    " dmarc=fail header.from=carrier-one.example"
+)
+OUR_LIST_ID = "List-Id: JCA-QKDN <qkdn-jca.lists.sdo-coord.example>"
+
+
+def test_a_copy_our_list_rewrote_fails_dmarc_without_being_spoofed() -> None:
+    # Mailman adds a subject tag and a footer: the author's signature breaks, DMARC fails
+    result = check(f"{LIST_SIGNED}\n{OUR_LIST_ID}")
+    assert result.kind is None and result.own_list and result.no_reply
+    assert any("as it does for every copy our list rewrites" in r for r in result.reasons)
+    assert not result.sender_proven  # the list's signature proves the list, not the author
+
+
+def test_our_list_id_without_our_list_servers_signature_is_still_spoofed() -> None:
+    forged = f"Authentication-Results: {MX}; dkim=none; spf=fail; dmarc=fail\n{OUR_LIST_ID}"
+    assert check(forged).kind == Kind.SPOOFED
+
+
+def test_a_list_copy_of_our_staffs_post_is_list_traffic_not_a_proven_command() -> None:
+    result = check(
+        f"From: Hannah Lindqvist <hannah.lindqvist@sdo-coord.example>\n{LIST_SIGNED}\n{OUR_LIST_ID}"
+    )
+    assert result.kind is None and not result.sender_proven
+
+
+def test_a_dkim_pass_for_another_domain_does_not_prove_the_sender() -> None:
+    result = check(f"Authentication-Results: {MX}; dkim=pass header.d=elsewhere.example")
+    assert result.auth.dkim == "pass" and not result.sender_proven
+    assert check(PASS).sender_proven
+
+
 def test_our_own_address_without_proof_is_spoofed() -> None:
     result = check(f"From: JCA-QKDN Secretariat <{SECRETARIAT}>\nReply-To: pay@secure-pay.test")
     assert result.kind == Kind.SPOOFED
