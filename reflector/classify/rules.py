@@ -127,9 +127,8 @@ def _subject_registers_for_meeting(v: MailView, s: Screening) -> str | None:
     if v.replies_to_us or lx.QUESTION_SUBJECT.search(v.topic_lower):
         return None
     word = _hit(lx.REGISTER, v.topic_lower) or _hit(lx.PARTICIPATION, v.topic_lower)
-    if word is None or not meetings_named(v.topic, v.site):
-        return None
-    return f"subject asks for a meeting ({cue(word)}, {', '.join(meetings_named(v.topic, v.site))})"
+    named = meetings_named(v.topic, v.site) if word else []
+    return f"subject asks for a meeting ({cue(word)}, {', '.join(named)})" if named else None
 
 
 def _registration_request(v: MailView, s: Screening) -> str | None:
