@@ -3,8 +3,10 @@
     verdict = classify(parsed, screening, site)
 
 Screening outranks classification: a message screening marks as auto-reply, bounce, receipt,
-loop or spoofed keeps that kind, so it can never start a workflow that answers it. Otherwise
-every rule in `rules.RULES` looks at the message; the rules that hit are combined by the
+loop or spoofed keeps that kind, so it can never start a workflow that answers it. Mail a
+program wrote (Auto-Submitted: auto-generated) is an auto-reply too, unless it is a liaison
+statement laid out as one (a liaison tool distributing an LS): that is filed, never answered.
+Otherwise every rule in `rules.RULES` looks at the message; the rules that hit are combined by the
 log-linear model in `model` into a probability per kind, and the best kind's fields are
 extracted. The verdict's reasons are the rules that pushed it, strongest first, each ending with
 the rule's name; the last reason names the runner-up when it is not far behind. The design is
@@ -20,6 +22,7 @@ from reflector.classify.verdict import MeetingFacts, SiteFacts, Verdict
 from reflector.classify.view import MailView
 from reflector.mail.parse import ParsedMessage
 from reflector.mail.screen import Screening
+from reflector.values import Kind
 
 __all__ = ["MeetingFacts", "SiteFacts", "Verdict", "classify", "evidence"]
 
@@ -70,6 +73,9 @@ def classify(
     ranked = sorted(probabilities.items(), key=lambda item: (-item[1], item[0].value))
     ranked = [(k, min(p, CEILING)) for k, p in ranked]
     kind, confidence = ranked[0]
+    if screening.automated and not (kind is Kind.LIAISON and _distributes_an_ls(hits)):
+        # a program wrote it: only a liaison tool's LS is more than an automatic reply
+        return Verdict(Kind.AUTO_REPLY, 1.0, screening.reasons, {}, ((Kind.AUTO_REPLY, 1.0),))
     reasons = _reasons(kind, hits, model)
     second, chance = ranked[1]
     if chance >= RUNNER_UP:
@@ -83,6 +89,16 @@ def classify(
         extract(kind, view),
         tuple((k, round(p, 3)) for k, p in ranked[:3]),
     )
+
+
+# What makes machine-written mail a liaison statement to file: laid out as an LS, with its For
+# line; and not a receipt for one of ours.
+_LS_LAYOUT = frozenset({"ls-form", "liaison-for"})
+
+
+def _distributes_an_ls(hits: list[tuple[Rule, str]]) -> bool:
+    names = {rule.name for rule, _ in hits}
+    return bool(names & _LS_LAYOUT) and "receipt-notice" not in names
 
 
 def _reasons(kind: object, hits: list[tuple[Rule, str]], model: Model) -> list[str]:

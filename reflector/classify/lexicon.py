@@ -495,6 +495,14 @@ AWAY = _words(
     r"|\bnicht im büro\b|\babwesend\b|\bim urlaub\b|\bfuori ufficio\b|\bfora do escritório\b",
     r"не в офисе|в отпуске|不在办公室|休假|不在にしております|不在です|부재중|휴가",
 )
+# a receipt or acknowledgement for something sent ("your liaison statement has been registered")
+RECEIPT_NOTICE = _words(
+    r"\breceipt of\b|\backnowledg(?:e|ement|ing) (?:of )?receipt\b|\bhas been (?:received"
+    r"|registered|recorded|logged)\b|\bwe (?:have )?received your\b|\bconfirm(?:s|ation of)? "
+    r"receipt\b",
+    r"\baccusé de réception\b|\bacuse de recibo\b|\beingangsbestätigung\b|\bwurde registriert\b"
+    r"|подтвержд\w+ получени|получен\w* и зарегистрир|回执|已收到|受領|受け付けました|접수되었",
+)
 THANKS = _words(
     r"\bthank(?:s| you)\b|\bmerci\b|\bgracias\b|\bdanke\b|\bvielen dank\b|\bспасибо\b",
     r"谢谢|感谢|ありがとう|감사합니다|고맙습니다|\bgrazie\b|\bobrigad[oa]\b",

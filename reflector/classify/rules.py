@@ -495,6 +495,11 @@ def _not_addressed(v: MailView, s: Screening) -> str | None:
     return "none of our addresses is among the recipients (a blind copy, mass mail)"
 
 
+def _receipt_notice(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.RECEIPT_NOTICE, f"{v.topic_lower} {v.own_flat[:1500]}")
+    return f"confirms receipt of something sent ({cue(word)})" if word else None
+
+
 def _absence(v: MailView, s: Screening) -> str | None:
     word = _hit(lx.ABSENCE, v.own_flat)
     return f"sends apologies for absence ({cue(word)})" if word else None
@@ -593,6 +598,7 @@ RULES: tuple[Rule, ...] = (
     _rule("already-registered", X, 1.5, "says they are already registered", _already_registered),
     _rule("thanks-only", X, 3.0, "only says thank you", _thanks_only),
     _rule("absence", X, 2.0, "apologies for absence", _absence),
+    _rule("receipt-notice", X, 1.5, "a receipt for something sent", _receipt_notice),
     _rule("away", X, 3.5, "an out-of-office reply, by its words", _away),
     _rule("not-addressed", X, 1.0, "not addressed to any of our addresses", _not_addressed),
     _rule("empty", X, 3.0, "nothing in it", _empty),

@@ -69,6 +69,8 @@ class Screening:
     # our MTA's results prove the From address (DMARC pass, or an aligned DKIM/SPF pass): what
     # secretariat commands need. A pass for another domain (a list's signature) is not proof.
     sender_proven: bool = False
+    # Auto-Submitted: auto-generated, and no other kind: a program wrote it (classify decides)
+    automated: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def screen(message: ParsedMessage, policy: ScreenPolicy) -> Screening:
         list_id=evidence.list_id,
         own_list=evidence.own_list,
         auth=evidence.auth,
+        automated=kind is None and any(rule.name == "auto-generated" for rule, _ in hits),
         sender_proven=message.from_ is not None
         and identity_unproven(evidence.trusted, message.from_.email) is None,
     )
@@ -311,10 +314,25 @@ def _read_receipt(ev: Evidence) -> str | None:
 # --- AUTO_REPLY ---------------------------------------------------------------------------
 
 
-def _auto_submitted(ev: Evidence) -> str | None:
+def _auto_submitted_keyword(ev: Evidence) -> str:
     value = ev.first("auto-submitted")
-    keyword = value.split(";")[0].strip().lower() if value else ""
-    return f"Auto-Submitted: {keyword} (RFC 3834)" if keyword and keyword != "no" else None
+    return value.split(";")[0].strip().lower() if value else ""
+
+
+def _auto_submitted(ev: Evidence) -> str | None:
+    keyword = _auto_submitted_keyword(ev)
+    if keyword in ("", "no", "auto-generated"):
+        return None
+    return f"Auto-Submitted: {keyword} (RFC 3834)"
+
+
+def _auto_generated(ev: Evidence) -> str | None:
+    """RFC 3834 s.5: "auto-generated" is mail a program wrote, not an answer to a message
+    (that is "auto-replied"): a liaison tool's distribution of an LS, as well as a receipt.
+    Never answered; classification decides whether it is anything but an automatic reply
+    (`reflector.classify`: only a liaison statement laid out as one is)."""
+    keyword = _auto_submitted_keyword(ev)
+    return "Auto-Submitted: auto-generated (RFC 3834)" if keyword == "auto-generated" else None
 
 
 _AUTOREPLY_FIELDS = {"x-autoreply": "X-Autoreply", "x-autorespond": "X-Autorespond"}
@@ -407,12 +425,14 @@ RULES: tuple[Rule, ...] = (
                  ("message/disposition-notification",
                   "message/global-disposition-notification"), "RFC 8098")),
     Rule("read-receipt", Kind.RECEIPT, "Outlook-style read receipt", _read_receipt),
-    Rule("auto-submitted", Kind.AUTO_REPLY, "RFC 3834 Auto-Submitted", _auto_submitted),
+    Rule("auto-submitted", Kind.AUTO_REPLY, "RFC 3834 Auto-Submitted: auto-replied",
+         _auto_submitted),
     Rule("autoreply-header", Kind.AUTO_REPLY, "X-Autoreply and kin", _autoreply_headers),
     Rule("precedence-auto-reply", Kind.AUTO_REPLY, "Precedence: auto_reply",
          _precedence_auto_reply),
     Rule("exchange-rule", Kind.AUTO_REPLY, "Exchange inbox rule", _exchange_rule),
     Rule("auto-reply-subject", Kind.AUTO_REPLY, "out-of-office subject", _auto_reply_subject),
+    Rule("auto-generated", None, "RFC 3834 Auto-Submitted: auto-generated", _auto_generated),
     Rule("bulk", None, "Precedence: bulk/junk/list", _bulk),
     Rule("list-traffic", None, "List-Id/List-Post/List-Unsubscribe", _list_traffic),
     Rule("null-sender", None, "Return-Path <>", _null_sender),

@@ -7,8 +7,9 @@ copy, and deadlines written 10.05.2027 inside a forwarded LS."""
 from __future__ import annotations
 
 import pytest
-from support_mail import DOCX, REFLECTOR, SECRETARIAT, docx, hits, message, verdict
+from support_mail import DOCX, REFLECTOR, SECRETARIAT, SITE, docx, hits, message, screened, verdict
 
+from reflector.classify import classify
 from reflector.values import Kind
 
 ANNOUNCEMENT = "Re: [JCA-QKDN] Announcement: JCA-QKDN meeting 7, 16 June 2027, Geneva, Switzerland"
@@ -287,3 +288,39 @@ def test_apologies_registered_in_the_minutes_are_not_a_registration() -> None:
                 "No nos habíamos inscrito todavía. "
                 "Les ruego que registren nuestras disculpas.")  # fmt: skip
     assert v.kind is Kind.OTHER, v.reasons
+
+
+# -- 6. machine-written mail (Auto-Submitted: auto-generated) -----------------------------------
+
+TOOL = {"Auto-Submitted": "auto-generated"}
+
+
+def test_a_liaison_tool_distributing_an_ls_is_filed_as_a_liaison_never_answered() -> None:
+    body = (
+        "Please find attached the following outgoing liaison statement from ITU-T SG17:\n\n"
+        "  SG17-LS123  LS on key management in QKD networks\n  To: JCA-QKDN\n"
+        "  For: Action\n  Deadline: 5 January 2027\n\n"
+        "This message has been sent automatically. Please do not reply to this address."
+    )
+    sg17 = "ITU-T SG17 Secretariat <tsbsg17@itu-tsb.example>"
+    m = message("[SG17-LS123] Outgoing liaison statement to JCA-QKDN (For action)", body,
+                sender=sg17, headers=TOOL)  # fmt: skip
+    v = classify(m, screened(m), SITE)
+    assert v.kind is Kind.LIAISON and screened(m).no_reply
+    assert (v.fields["for"], v.fields["deadline"]) == ("action", "2027-01-05")
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # a receipt for our own LS, from the other body's tool
+        ("[SC27-LS] Receipt of incoming liaison statement LS-IN-2026-118 from ITU-T JCA-QKDN",
+         "Your liaison statement has been registered:\n  Reference: LS-IN-2026-118\n"
+         "  From: ITU-T JCA-QKDN\n  Title: Reply to SC 27 N24871\n  For: Information\n"),
+        # an automatic reply that only speaks of a registration
+        ("Automatic notice", "I am away; for registration matters write to my colleague."),
+    ],
+)  # fmt: skip
+def test_other_machine_written_mail_stays_an_automatic_reply(subject: str, body: str) -> None:
+    m = message(subject, body, sender="Tracker <noreply@tracker.example>", headers=TOOL)
+    assert classify(m, screened(m), SITE).kind is Kind.AUTO_REPLY

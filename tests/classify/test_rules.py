@@ -199,6 +199,10 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": "Please find attached the invoice for the coffee breaks.", "files": (A_DOCX,)},
         {"body": "Please find attached our input document.", "files": (A_DOCX,)},
     ),
+    "receipt-notice": (
+        {"body": "Your liaison statement has been registered as LS-IN-2026-118."},
+        {"body": "Please register me for meeting 7."},
+    ),
     "away": (
         {"body": "Thank you for your message. I am out of the office until 8 January."},
         {"body": "The office will be closed on 24 December; meeting 7 is unaffected."},
