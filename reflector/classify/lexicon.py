@@ -134,7 +134,7 @@ REGISTER_REQUEST = _words(
     r"参加登録(?:を)?(?:お願い|いただ|させ|し|を希望)|登録(?:を)?お願い|参加を申し込",
     r"등록을?\s*(?:요청|신청|부탁|원합)|참가\s*신청|참석\s*신청|등록\s*신청",
     r"\b(?:vorrei|vorremmo|desidero|desideriamo|chiedo di) (?:\w+ ){0,2}(?:registrar|iscriver)\w*"
-    r"|\biscrivetemi\b|\bregistratemi\b|\bvi prego di (?:registrar|iscriver)",  # it
+    r"|\biscrivetemi\b|\bregistratemi\b|\b(?:vi )?preg(?:o|hiamo) di (?:registrar|iscriver)",
     r"\bgostar(?:ia|íamos) de (?:\w+ ){0,2}(?:inscrever|registrar)\w*|\bsolicito a inscri"
     r"|\binscrevam-me\b|\bregistrem-me\b|\bpeço (?:a )?(?:inscrição|registo)",  # pt
     # "please add me", "put my name down for", "book me a seat" (not "add me to the list(s)")
@@ -465,6 +465,8 @@ NOT_YET = _words(
     r"\bwill (?:send the |do the )?register\w*\b.{0,40}\b(?:once|when|after|if)\b",
     r"\bbefore (?:we|i) register\b|\bwill register (?:himself|herself|themselves)\b",
     r"\bhow (?:do|can|to) (?:i |we )?(?:register|submit)\b|\bhow to submit\b",
+    r"\bbefore (?:registering|submitting)\b|\bavant de (?:m'|nous |vous )?inscri\w*|\bantes de "
+    r"inscribir\w*|\bbevor (?:ich|wir) (?:mich |uns )?anmelde\w*|\bprima di iscriver\w*",
     r"\b(?:do|does|did|should|must) (?:i|we|you|they|\w+ participants?|\w+ people) (?:\w+ ){0,2}"
     r"(?:need|have) to (?:pre-?)?register\b|\bis (?:a |pre-?)?registration (?:\w+ )?(?:required"
     r"|necessary|needed|mandatory)\b",
@@ -483,6 +485,14 @@ ABSENCE = _words(
     r"\bnon (?:potrò|potremo|posso) (?:partecipare|essere presente|esserci)\b"
     r"|\bnão (?:poderei|poderemos|posso|vou poder) (?:participar|acompanhar|estar presente"
     r"|comparecer|assistir)\b",
+)
+# a conference's call for papers: it asks for submissions, it makes none
+CALL_FOR_PAPERS = _words(
+    r"\bcall for (?:papers|abstracts|proposals|submissions|contributions|participation)\b|\bcfp\b"
+    r"|\bcamera[- ]ready\b|\b(?:paper|abstract) submission(?: deadline)?\b|\bnotification of"
+    r" acceptance\b",
+    r"\bappel à (?:communications|contributions)\b|\bconvocatoria de (?:ponencias|artículos)\b"
+    r"|\bcall for papers\b|\bприглашение к (?:подаче|участию)|征稿|論文募集|논문\s*모집",
 )
 # an out-of-office reply, by its words (when its headers do not say so)
 AWAY = _words(
@@ -523,8 +533,8 @@ NEWSLETTER = _words(
     r"\bclick\b.{0,20}unsubscribe",
     r"\bmanage (?:your )?subscription\b|\byou (?:receive|are receiving) this\b",
     r"\bnewsletter\b|\bview (?:it )?in (?:your )?browser\b|\bread online\b",
-    r"\bcall for (?:papers|abstracts|proposals|submissions)\b|\bcfp\b|\bcross-?posting\b"
-    r"|\bplease (?:forward|distribute|circulate) this (?:call|announcement|invitation)\b",
+    r"\bcross-?posting\b|\bplease (?:forward|distribute|circulate) this (?:call|announcement"
+    r"|invitation)\b",
     r"\bse désabonner\b|\bdarse de baja\b|\babbestellen\b|\bотписаться\b|退订|配信停止|수신\s*거부",
 )
 LURE = fast(

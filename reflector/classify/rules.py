@@ -134,8 +134,13 @@ def _subject_registers_for_meeting(v: MailView, s: Screening) -> str | None:
 def _registration_request(v: MailView, s: Screening) -> str | None:
     text = v.content_flat
     for m in lx.REGISTER_REQUEST.finditer(text):
-        if _negated(text, m.start()) or _in_question(text, m.start()):
-            continue  # "I'd rather not register them", "should I register them?"
+        if (
+            _negated(text, m.start())
+            or _in_question(text, m.start())
+            or lx.NOT_YET.search(text, max(0, m.start() - 20), m.end())
+        ):
+            continue  # "I'd rather not register them", "should I register them?", "avant de
+            # m'inscrire"
         return f"asks to register someone ({cue(m.group(0))})"
     return None
 
@@ -421,6 +426,11 @@ def _newsletter(v: MailView, s: Screening) -> str | None:
     return f"reads like a newsletter ({cue(word)})" if word else None
 
 
+def _call_for_papers(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.CALL_FOR_PAPERS, f"{v.topic_lower} {v.own_flat[:3000]}")
+    return f"a call for papers ({cue(word)})" if word else None
+
+
 def _calendar(v: MailView, s: Screening) -> str | None:
     return (
         "a calendar invitation (text/calendar)"
@@ -591,6 +601,7 @@ RULES: tuple[Rule, ...] = (
     _rule("other-list", X, 1.5, "came through a list we do not run", _other_list),
     _rule("newsletter", X, 1.5, "reads like a newsletter", _newsletter),
     _rule("calendar", X, 3.0, "a calendar invitation", _calendar),
+    _rule("call-for-papers", X, 3.0, "a conference's call for papers", _call_for_papers),
     _rule("question", X, 1.0, "asks a question", _question),
     _rule("question-subject", X, 1.5, "the subject is a question", _question_subject),
     _rule("not-yet", X, 2.0, "asks how to, or will do it later", _not_yet),

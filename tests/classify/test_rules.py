@@ -203,6 +203,10 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": "Your liaison statement has been registered as LS-IN-2026-118."},
         {"body": "Please register me for meeting 7."},
     ),
+    "call-for-papers": (
+        {"subject": "CFP: QNetSec 2027", "body": "Paper submission: 15 February 2027"},
+        {"subject": "Our paper for meeting 7", "body": "Please find attached our paper."},
+    ),
     "away": (
         {"body": "Thank you for your message. I am out of the office until 8 January."},
         {"body": "The office will be closed on 24 December; meeting 7 is unaffected."},
