@@ -615,11 +615,12 @@ _FOR_VALUE = (
     r"|供参考|通报|для (?:сведения|информации)|情報提供|ご参考|정보\s*제공|참고"
 )
 # "For: Information" is an LS's; "Purpose: Information" heads contributions too, so a
-# "Purpose:" line counts only when it asks for action or comment
+# "Purpose:" line counts only when it asks for action or comment, or says "Purpose: For ..."
 FOR_LINE = re.compile(
     rf"^[ \t]*(?:[^\W\d]{{1,6}}[ \t]+)?(?:for|pour|para|zur|目的)[ \t]*(?:[:：][ \t]*|[ \t]+)"
     rf"(?:{_FOR_VALUE})"
-    rf"|^[ \t]*(?:purpose|objet|objeto|zweck|цель|목적)[ \t]*[:：]?[ \t]*(?:{_FOR_ACTION})",
+    rf"|^[ \t]*(?:purpose|objet|objeto|zweck|цель|목적)[ \t]*[:：]?[ \t]*(?:{_FOR_ACTION})"
+    rf"|^[ \t]*purpose[ \t]*[:：][ \t]*for[ \t]+(?:{_FOR_VALUE})",  # the datatracker's form
     re.MULTILINE,
 )
 DEADLINE_LINE = re.compile(
