@@ -347,11 +347,17 @@ def _liaison_words(v: MailView, s: Screening) -> str | None:
 
 
 def _body_sender(v: MailView, s: Screening) -> str | None:
-    sender = v.message.from_
-    if sender is None:
-        return None
-    m = DOMAIN_HINTS.search(sender.email.rpartition("@")[2]) or DOMAIN_HINTS.search(sender.name)
-    return f"sent from another standards body ({sender.email})" if m else None
+    """The sender, or the author of a message forwarded as an attachment, is a standards body."""
+    for sender, how in (
+        (v.message.from_, "sent from"),
+        *((m.from_, "forwards mail from") for m in v.attached_messages),
+    ):
+        if sender is None:
+            continue
+        domain = sender.email.rpartition("@")[2]
+        if DOMAIN_HINTS.search(domain) or DOMAIN_HINTS.search(sender.name):
+            return f"{how} another standards body ({sender.email})"
+    return None
 
 
 _LS_HEADING = re.compile(
