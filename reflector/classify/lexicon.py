@@ -108,7 +108,7 @@ REGISTER = _words(
     r"\bregistr(?:o|ar|arme|arnos|en|e|ados?)\b|\bregístre(?:me|nos)\b",
     r"\banmeld\w*|\bmelde\w* \w+ (?:\w+ )?an\b|\bmelden (?:wir|uns|mich)\b|\bregistrierung\b",  # de
     r"регистрац\w*|зарегистр\w*",  # ru
-    r"报名|注册|登记|參加登記|报到",  # zh
+    r"报名|注册|登记|參加登記|报到|報名|註冊|登記",  # zh
     r"参加登録|参加申込|登録|申し込",  # ja
     r"등록|참가\s*신청|참석\s*신청",  # ko
     r"\biscrizion[ei]\b|\biscriver(?:mi|ci|e|li|la|lo)\b|\bregistrazion[ei]\b",  # it
@@ -131,6 +131,8 @@ REGISTER_REQUEST = _words(
     r"|\bmöchte\w* (?:mich|uns) (?:an|registr)",
     r"прошу\s+(?:\w+\s+){0,2}зарегистр|зарегистрируйте|хоч\w+\s+зарегистр",
     r"希望报名|申请报名|请.{0,6}报名|报名参加|我要报名|注册参加|特此报名|现报名|在此报名|现申请参加",
+    r"請.{0,6}報名|協助報名|報名參加|申請報名|特此報名",
+    r"\b(?:pls|plz|please) reg(?:ister)? (?:me|us)\b|\breg (?:me|us) for\b",
     r"参加登録(?:を)?(?:お願い|いただ|させ|し|を希望)|登録(?:を)?お願い|参加を申し込",
     r"등록을?\s*(?:요청|신청|부탁|원합)|참가\s*신청|참석\s*신청|등록\s*신청",
     r"\b(?:vorrei|vorremmo|desidero|desideriamo|chiedo di) (?:\w+ ){0,2}(?:registrar|iscriver)\w*"
@@ -160,7 +162,7 @@ _REMOTE_WORDS = (
     r"\bonline-teilnahme\b|\bvirtuell\w*|\bper video\b|\bfernteilnahme\b|\bzuschalt\w*"
     r"|\bschalte\w* (?:\w+ ){0,3}zu\b",
     r"дистанционн\w*|удал[её]нн\w*|онлайн|по видеосвязи",
-    r"远程|线上|在线参会|视频参会|网络参会",
+    r"远程|线上|在线参会|视频参会|网络参会|遠端|線上|視訊",
     r"リモート|オンライン",
     r"원격|온라인|화상",
     r"\bda remoto\b|\bin remoto\b|\ba distanza\b|\bremotamente\b|\bà distância\b"
@@ -175,7 +177,7 @@ _IN_PERSON_WORDS = (
     r"\bpresencial(?:mente)?\b|\ben persona\b",
     r"\bvor ort\b|\bpersönlich\b|\bin präsenz\b|\bpräsenz(?:teilnahme)?\b",
     r"\bочн(?:о|ое|ый|ого|ом|ому|ая|ой|ую)\b|\bлично\b",
-    r"现场|线下|到场|亲自参加",
+    r"现场|线下|到场|亲自参加|現場|親自",
     r"対面|現地参加|会場参加|現地",
     r"현장|대면|직접\s*참석",
     r"\bin presenza\b|\bdi persona\b|\bpresencialmente\b|\bpessoalmente\b",
@@ -198,6 +200,14 @@ CHANGE = _words(
     r"登録(?:内容)?(?:を)?変更|参加方法(?:を)?変更",
     r"등록\s*변경|참석\s*방식\s*변경",
     r"\bsubstitut\w+|\binstead of me\b|\bin my place\b|\bà ma place\b|\ben mi lugar\b",
+    r"\bin (?:his|her|their) (?:place|stead)\b|\bwill attend instead\b|\bis replaced by\b"
+    r"|\bà sa place\b|\ben su lugar\b|\ben lugar de\b \w+ \w+ asistirá"
+    r"|\ban (?:seiner|ihrer) stelle\b"
+    r"|\bal (?:suo|mio) posto\b|\bno (?:meu|seu) lugar\b|\bsustituci\w+|\bsustituir\w*"
+    r"|\bremplacement\b|\bsostitu\w+|\bsubstitui\w+|замен\w*|替换|代替|交代|교체",
+    r"\b(?:alter|mud)\w* (?:a )?(?:minha|nossa) (?:inscrição|participação|modalidade)\b"
+    r"|\b(?:modificare|cambiare) (?:la mia|la nostra|il mio) (?:iscrizione|partecipazione"
+    r"|registrazione|modalità)\b",
     r"\b(?:anmeldung|teilnahme|registrierung)\b[^.?!;]{0,60}?\b(?:ändern|umstellen|umbuchen"
     r"|umändern)\b",
 )
@@ -276,6 +286,13 @@ CANCEL = _words(
     r"\bstornier\w*|\babmeld\w*|\bmeine anmeldung zurück",
     r"отмен\w* (?:мою |регистрац)",
     r"取消.{0,4}(?:报名|注册)|キャンセル|登録(?:を)?取り消|취소",
+    r"\bremove me from the (?:list of )?(?:participants?|attendees?|attendance)\b|\btake me off the"
+    r" (?:participant|attendee|attendance) list\b|\bcancel (?:my|our) attendance\b",
+    r"\b(?:teilnahme|anmeldung)\b[^.?!]{0,60}\babsagen\b|\bstreichen sie (?:mich|uns)\b"
+    r"|\bannuler (?:ma|notre) participation\b|\bretirer (?:mon nom|moi) de la liste\b"
+    r"|\b(?:cancelar|anular) (?:mi|nuestra) participación\b",
+    r"\bannullare (?:la mia|la nostra) (?:iscrizione|partecipazione|registrazione)\b"
+    r"|\bcancelar (?:a )?(?:minha|nossa) (?:inscrição|participação)\b",
 )
 # "Seoul and online", "Séoul et en ligne": the meeting's format, not a person's mode
 MEETING_FORMAT = fast(
@@ -311,7 +328,9 @@ INSTEAD = fast(
     r"|\bвместо|而不是|ではなく|대신)\s*.{0,25}"
 )
 # "from in-person to remote": the mode after the arrow is the one wanted
-MODE_CHANGE = fast(r"\b(?:from|de|von|с)\s+(.{2,30}?)\s+(?:to|à|a|auf|zu|на)\s+(.{2,30})")
+MODE_CHANGE = fast(
+    r"\b(?:from|de|von|с|da)\s+(.{2,30}?)\s+(?:to|à|a|auf|zu|на|para|in)\s+(.{2,30})"
+)
 # "オンラインから現地参加に", "원격에서 현장으로", "从线上改为现场": the mode after the marker
 MODE_CHANGE_CJK = fast(r"から|에서|改为|改成|换成|转为")
 
@@ -494,6 +513,12 @@ CALL_FOR_PAPERS = _words(
     r"\bappel à (?:communications|contributions)\b|\bconvocatoria de (?:ponencias|artículos)\b"
     r"|\bcall for papers\b|\bприглашение к (?:подаче|участию)|征稿|論文募集|논문\s*모집",
 )
+# Outlook's "recall" of an earlier message: nothing in it but the request
+RECALL = _words(
+    r"\bwould like to recall the message\b|\bmöchte die nachricht\b.{0,80}\bzurückrufen\b"
+    r"|\bsouhaite rappeler le message\b|\bdesea recuperar el mensaje\b|\bотозвать сообщение\b"
+    r"|撤回(?:邮件|郵件)|メッセージを取り消|메시지를 회수",
+)
 # an out-of-office reply, by its words (when its headers do not say so)
 AWAY = _words(
     r"\b(?:i am|i'm|i will be) (?:currently )?(?:out of (?:the )?office|away from (?:the|my) "
@@ -544,7 +569,8 @@ LURE = fast(
 )
 # list and bot commands, alone on the first line
 COMMAND = re.compile(
-    r"^\s*(subscribe|unsubscribe|help|info|who|digest\s+(?:on|off)|nodigest|set\s+\w+(?:\s+\w+)?"
+    r"^\s*((?:un)?subscribe(?:\s+[\w.@-]+)?|help|info|who|digest\s+(?:on|off)|nodigest"
+    r"|set\s+\w+(?:\s+\w+)?"
     r"|(?:approve|reject|discard|hold|release)(?:\s+#?\d+\b.{0,60})?"
     r"|reclassify(?:\s+\S+){0,4}|confirm\s+\S+|join|leave"
     r"|remove|resend\s+\S+|list|ack\s+\S+)\s*[.!]?\s*$"
@@ -592,6 +618,9 @@ ANNOUNCEMENT = _words(
     r"\bannouncement\b|\bannonce\b|\banuncio\b|\bconvocatoria\b|\bankündigung\b|\beinladung\b",
     r"\bcall for participation\b|\binvitation\b|объявлени|приглашени|会议通知|开会通知|開催案内",
     r"会合案内|会議案内|회의\s*(?:공지|안내)|개최\s*안내",
+    # our reminders ("Reminder: registration for meeting 5 closes on ...") are answered alike
+    r"\breminder\b|\brappel\b|\brecordatorio\b|\berinnerung\b|\bpromemoria\b|\blembrete\b"
+    r"|напоминани|提醒|リマインド|リマインダー|알림",
 )
 PERSON_FIELD = re.compile(
     r"^[ \t]*(name|full name|organi[sz]ation|affiliation|e-?mail|participation|mode|nom|organisme"

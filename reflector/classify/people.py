@@ -39,7 +39,9 @@ from reflector.classify.view import MailView
 Person = dict[str, Any]
 
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_ITEM = re.compile(r"^\s*(?:\d{1,2}\s*[.)．、]|[-–—•*·・])\s*([^\W\d_].*)$")
+_ITEM = re.compile(
+    r"^\s*(?:\d{1,2}\s*[.)．、]|[一二三四五六七八九十]{1,2}\s*、|[-–—•*·・])\s*([^\W\d_].*)$"
+)
 _FIELD = re.compile(r"^\s*([^\W\d][\w .'/-]{0,30}?)\s*[:：]\s*(.+)$|^\s*(name|nom|mode)\s+(\S.+)$",
                     re.IGNORECASE)  # fmt: skip
 _KEYS = {
@@ -85,20 +87,29 @@ def mode_of(text: str) -> str | None:
     asked = change_asked(lowered)  # "please change my participation to remote/online"
     if asked:  # the phrase, and what follows it in its sentence ("... to remote/online")
         at = lowered.find(asked)
-        wanted = _one_mode(_SENTENCE.split(lowered[at : at + len(asked) + 60])[0])
+        sentence = _SENTENCE.split(lowered[at : at + len(asked) + 80])[0]
+        wanted = _one_mode(sentence) or _changed_to(sentence)
         if wanted:
             return wanted
-    change = MODE_CHANGE.search(lowered)
-    if change:
-        wanted = mode_of(change.group(2))
-        if wanted and mode_of(change.group(1)) not in (None, wanted):
-            return wanted
+    wanted = _changed_to(lowered)
+    if wanted:
+        return wanted
     for change in MODE_CHANGE_CJK.finditer(lowered):
         old = _PUNCTUATION.split(lowered[max(0, change.start() - 15) : change.start()])[-1]
         wanted = mode_of(_PUNCTUATION.split(lowered[change.end() : change.end() + 15])[0])
         if wanted and mode_of(old) not in (None, wanted):
             return wanted
     return _one_mode(lowered)
+
+
+def _changed_to(lowered: str) -> str | None:
+    """ "from in-person to remote", "de presencial para remota": the mode after the arrow."""
+    change = MODE_CHANGE.search(lowered)
+    if change:
+        wanted = _one_mode(change.group(2))
+        if wanted and _one_mode(change.group(1)) not in (None, wanted):
+            return wanted
+    return None
 
 
 def _one_mode(lowered: str) -> str | None:
@@ -131,7 +142,9 @@ def _clean_name(text: str) -> str | None:
 def _from_line(line: str) -> Person | None:
     """A person from a list line: "Name (Native), Role/Org, email - mode"."""
     emails = EMAIL.findall(line)
-    segments = [s.strip() for s in re.split(r"\s[-–—]\s|[,;，、；]|\t| {2,}", EMAIL.sub(" ", line))]
+    segments = [
+        s.strip() for s in re.split(r"\s[-–—]\s|[,;，、；]|\t| {2,}|　", EMAIL.sub(" ", line))
+    ]
     segments = [s for s in segments if s.strip(" ()<>")]
     if not segments:
         return _person(None, emails[0], None, mode_of(line)) if emails else None

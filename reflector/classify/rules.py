@@ -23,6 +23,7 @@ from reflector.classify.bodies import DOMAIN_HINTS, find_body
 from reflector.classify.extract import field_lines, purpose_of
 from reflector.classify.lexicon import cue
 from reflector.classify.meetings import meetings_named
+from reflector.classify.people import mode_of
 from reflector.classify.view import MailView
 from reflector.mail.screen import Screening
 from reflector.values import Kind
@@ -162,7 +163,7 @@ def _registration_words(v: MailView, s: Screening) -> str | None:
 def _change_registration(v: MailView, s: Screening) -> str | None:
     asks = f"{v.topic_lower} {v.content_flat}"
     word = lx.change_asked(asks)
-    if word is None and lx.REGISTER.search(asks):
+    if word is None and (lx.REGISTER.search(asks) or lx.PARTICIPATION.search(asks)):
         word = _hit(lx.CANCEL, asks)
     return f"asks to change or cancel a registration ({cue(word)})" if word else None
 
@@ -179,8 +180,14 @@ def _attendance(v: MailView, s: Screening) -> str | None:
     return f"says they will attend ({cue(m.group(0))})"
 
 
+def _absent(v: MailView) -> re.Match[str] | None:
+    """Apologies for absence; not "I won't make it to Seoul" from someone who joins online."""
+    m = lx.ABSENCE.search(v.own_flat)
+    return None if m is None or mode_of(v.own_flat) == "remote" else m
+
+
 def _announcement_reply(v: MailView, s: Screening) -> str | None:
-    if not v.answers_announcement or lx.ABSENCE.search(v.own_flat):
+    if not v.answers_announcement or _absent(v):
         return None
     for pattern in (lx.ATTEND, lx.ATTEND_INFORMAL):
         m = pattern.search(v.own_flat)
@@ -516,9 +523,14 @@ def _receipt_notice(v: MailView, s: Screening) -> str | None:
     return f"confirms receipt of something sent ({cue(word)})" if word else None
 
 
+def _recall(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.RECALL, v.own_flat[:600])
+    return f"recalls an earlier message ({cue(word)})" if word else None
+
+
 def _absence(v: MailView, s: Screening) -> str | None:
-    word = _hit(lx.ABSENCE, v.own_flat)
-    return f"sends apologies for absence ({cue(word)})" if word else None
+    m = _absent(v)
+    return f"sends apologies for absence ({cue(m.group(0))})" if m else None
 
 
 def _empty(v: MailView, s: Screening) -> str | None:
@@ -615,6 +627,7 @@ RULES: tuple[Rule, ...] = (
     _rule("already-registered", X, 1.5, "says they are already registered", _already_registered),
     _rule("thanks-only", X, 3.0, "only says thank you", _thanks_only),
     _rule("absence", X, 2.0, "apologies for absence", _absence),
+    _rule("recall", X, 4.0, "Outlook's request to recall an earlier message", _recall),
     _rule("receipt-notice", X, 1.5, "a receipt for something sent", _receipt_notice),
     _rule("away", X, 3.5, "an out-of-office reply, by its words", _away),
     _rule("not-addressed", X, 1.0, "not addressed to any of our addresses", _not_addressed),

@@ -324,3 +324,49 @@ def test_a_liaison_tool_distributing_an_ls_is_filed_as_a_liaison_never_answered(
 def test_other_machine_written_mail_stays_an_automatic_reply(subject: str, body: str) -> None:
     m = message(subject, body, sender="Tracker <noreply@tracker.example>", headers=TOOL)
     assert classify(m, screened(m), SITE).kind is Kind.AUTO_REPLY
+
+
+# -- 7. what the eighth written set showed -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "action", "mode"),
+    [
+        ("Re: Registration received: meeting 7",
+         "Peço, por gentileza, que alterem minha inscrição de presencial para participação "
+         "remota na reunião 7.", "change", "remote"),
+        ("Sustitución de participante – reunión 7",
+         "María no podrá asistir. En su lugar asistirá presencialmente D. Jorge Paredes "
+         "(jorge.paredes@telecomib.example).", "change", "in-person"),
+        ("Abmeldung Sitzung 7", "Leider muss ich meine Teilnahme an der Sitzung 7 absagen. "
+         "Bitte streichen Sie mich von der Teilnehmerliste.", "cancel", None),
+        ("JCA-QKDN 第7次會議報名", "敬請協助報名：林志明 現場出席", "register", "in-person"),
+        ("Geneva", "pls reg me (Tiago Martins) for meeting 7, on site. thx", "register",
+         "in-person"),
+    ],
+)  # fmt: skip
+def test_registrations_as_the_eighth_set_wrote_them(
+    subject: str, body: str, action: str, mode: str | None
+) -> None:
+    v = verdict(subject, body)
+    assert v.kind is Kind.REGISTRATION, v.reasons
+    assert v.fields["action"] == action
+    assert v.fields["people"][-1]["mode"] == mode
+
+
+def test_count_me_in_answering_our_reminder_though_not_travelling() -> None:
+    quoted = "\n\nOn Thu, 1 Oct 2026, JCA-QKDN Secretariat wrote:\n> Registration closes soon.\n"
+    v = verdict("Re: [JCA-QKDN] Reminder: registration for meeting 7 closes on 9 June",
+                "Yes please - count me in, remote. I won't make it to Geneva this time." + quoted,
+                headers=OUR_ANNOUNCEMENT)  # fmt: skip
+    assert v.kind is Kind.REGISTRATION, v.reasons
+    assert v.fields["people"][0]["mode"] == "remote"
+
+
+def test_an_outlook_recall_and_a_command_naming_the_list() -> None:
+    recall = verdict(
+        "Recall: Registration for meeting 7 - 3 participants",
+        'Joanna would like to recall the message, "Registration for meeting 7".',
+    )
+    assert recall.kind is Kind.OTHER
+    assert verdict("unsubscribe qkdn-jca", "").kind is Kind.COMMAND

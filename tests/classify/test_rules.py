@@ -199,6 +199,13 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": "Please find attached the invoice for the coffee breaks.", "files": (A_DOCX,)},
         {"body": "Please find attached our input document.", "files": (A_DOCX,)},
     ),
+    "recall": (
+        {
+            "subject": "Recall: Registration for meeting 7",
+            "body": 'Joanna Kowalska would like to recall the message, "Registration".',
+        },
+        {"subject": "Registration for meeting 7", "body": "Please register me."},
+    ),
     "receipt-notice": (
         {"body": "Your liaison statement has been registered as LS-IN-2026-118."},
         {"body": "Please register me for meeting 7."},
