@@ -112,11 +112,14 @@ REGISTER = _words(
     r"参加登録|参加申込|登録|申し込",  # ja
     r"등록|참가\s*신청|참석\s*신청",  # ko
     r"\biscrizion[ei]\b|\biscriver(?:mi|ci|e|li|la|lo)\b|\bregistrazion[ei]\b",  # it
+    r"\brejestracj\w*|\bzarejestrow\w*",  # pl
+    r"تسجيل",  # ar
     r"\binscri(?:ção|ções|cao|coes)\b|\binscrever(?:-me|-nos)?\b|\bregisto\b",  # pt
 )
 # a request (not a question, not news): "please register me", "je souhaiterais m'inscrire"
 REGISTER_REQUEST = _words(
-    r"\b(?:please|pls|plz|kindly|could you|can you|would you)\s+(?:also\s+)?(?:pre-?)?register\b"
+    r"\b(?:please|pls|plz|kindly|could you|can you|would you)\s+(?:(?:also|pls|plz|please"
+    r"|kindly|just)\s+)?(?:pre-?)?register\b"
     r"(?!\s+(?:it|this|these|the (?:document|contribution|input|file|paper)|our (?:contribution"
     r"|input|document)))",
     r"\b(?:i|we)(?:\s+would|'d)\s+like\s+to\s+(?:pre-?)?register\b",
@@ -133,6 +136,10 @@ REGISTER_REQUEST = _words(
     r"希望报名|申请报名|请.{0,6}报名|报名参加|我要报名|注册参加|特此报名|现报名|在此报名|现申请参加",
     r"請.{0,6}報名|協助報名|報名參加|申請報名|特此報名",
     r"\b(?:pls|plz|please) reg(?:ister)? (?:me|us)\b|\breg (?:me|us) for\b",
+    r"\bnominat(?:e|es|ing) (?:the following|our|\w+) (?:\w+ )?(?:delegates?|participants?"
+    r"|experts?|representatives?)\b",
+    r"\bproszę o (?:za)?rejestr\w*|\bproszę (?:za)?rejestrow\w*",  # pl
+    r"تسجيلي|أرجو\s+(?:\S+\s+){0,2}تسجيل",  # ar
     r"参加登録(?:を)?(?:お願い|いただ|させ|し|を希望)|登録(?:を)?お願い|参加を申し込",
     r"등록을?\s*(?:요청|신청|부탁|원합)|참가\s*신청|참석\s*신청|등록\s*신청",
     r"\b(?:vorrei|vorremmo|desidero|desideriamo|chiedo di) (?:\w+ ){0,2}(?:registrar|iscriver)\w*"
@@ -165,6 +172,7 @@ _REMOTE_WORDS = (
     r"远程|线上|在线参会|视频参会|网络参会|遠端|線上|視訊",
     r"リモート|オンライン",
     r"원격|온라인|화상",
+    r"\bzdalnie\b|\bzdaln\w+|عن\s*بُ?عد|افتراضي",  # pl, ar
     r"\bda remoto\b|\bin remoto\b|\ba distanza\b|\bremotamente\b|\bà distância\b"
     r"|\ba distância\b|\bpor videoconferência\b|\bin videoconferenza\b",
     r"\bover (?:the )?(?:online|video|zoom|webex|teams) (?:link|connection|bridge|session)\b"
@@ -181,6 +189,7 @@ _IN_PERSON_WORDS = (
     r"対面|現地参加|会場参加|現地",
     r"현장|대면|직접\s*참석",
     r"\bin presenza\b|\bdi persona\b|\bpresencialmente\b|\bpessoalmente\b",
+    r"\bosobiście\b|\bstacjonarnie\b|حضوري|شخصيا",  # pl, ar
     r"\bin the room\b|\btravel(?:l?ing)? to (?:seoul|geneva|gen[eè]v[ea]|the meeting)\b"
     r"|\bfly(?:ing)? (?:in )?to (?:seoul|geneva)\b|\bsee you in (?:seoul|geneva)\b",
 )
@@ -443,7 +452,8 @@ QUESTION = fast(
 )
 # "could you add me to the list for the Seoul session?": a request put as a question
 POLITE_REQUEST = _words(
-    r"\b(?:could|can|would|will) you (?:please |kindly )?(?:also )?(?:add|include|put|register"
+    r"\b(?:could|can|would|will) you (?:please |pls |plz |kindly )?(?:also )?(?:add|include|put"
+    r"|register"
     r"|sign|book|reserve|enrol+|record|note|change|switch|move|update|cancel|remove|forward"
     r"|circulate|upload|post|share|process|accept|file|send)\b",
     r"\b(?:pourriez|pouvez)-vous (?:\w+ ){0,2}(?:inscrire|ajouter|enregistrer|modifier|annuler"
@@ -457,12 +467,14 @@ POLITE_REQUEST = _words(
 )
 # "Participation of Dr. Khoury - meeting 5": a subject word for taking part
 PARTICIPATION = _words(
-    r"\bparticipation\b|\battendance\b|\bparticipaci[oó]n\b|\bteilnahme\b|\bучасти\w*"
+    r"\bparticipation\b|\battendance\b|\bdelegation\b|\bnominations?\b|\bdelegates\b"
+    r"|\bparticipaci[oó]n\b|\bteilnahme\b|\bучасти\w*"
     r"|\bpartecipazione\b|\bparticipação\b|参会|出席|参加|참석|참가",
 )
 # files people send that are not documents for the meeting
 NOT_AN_INPUT = _words(
-    r"\b(?:invoice|bill|receipt|passport|visa|ticket|itinerary|booking|reservation|hotel"
+    r"\b(?:invoice|bill|(?<!confirm )(?<!acknowledge )receipt|passport|visa|ticket|itinerary"
+    r"|booking|reservation|hotel"
     r"|agenda|cv|résumé|resume|certificate|payment|quote|quotation)s?\b",
     r"\b(?:facture|reçu|passeport|billet|réservation|ordre du jour)\b|\bfactura\b|\brecibo\b"
     r"|\bpasaporte\b|\breserva\b|\brechnung\b|\bquittung\b|\breisepass\w*|\bbuchung\b"
@@ -532,8 +544,8 @@ AWAY = _words(
 )
 # a receipt or acknowledgement for something sent ("your liaison statement has been registered")
 RECEIPT_NOTICE = _words(
-    r"\breceipt of\b|\backnowledg(?:e|ement|ing) (?:of )?receipt\b|\bhas been (?:received"
-    r"|registered|recorded|logged)\b|\bwe (?:have )?received your\b|\bconfirm(?:s|ation of)? "
+    r"\breceipt of\b|\backnowledg(?:ement|ing) (?:of )?receipt\b|\bhas been (?:received"
+    r"|registered|recorded|logged)\b|\bwe (?:have )?received your\b|\bconfirm(?:s|ation of) "
     r"receipt\b",
     r"\baccusé de réception\b|\bacuse de recibo\b|\beingangsbestätigung\b|\bwurde registriert\b"
     r"|подтвержд\w+ получени|получен\w* и зарегистрир|回执|已收到|受領|受け付けました|접수되었",

@@ -270,6 +270,14 @@ def _not_an_input(v: MailView, s: Screening) -> str | None:
     return f"the file is not a document for the meeting ({cue(word)})" if word else None
 
 
+def _answers_call(v: MailView, s: Screening) -> str | None:
+    """ "Re: Call for contributions - meeting 5" with a document: "Here's ours"."""
+    if not (v.is_reply and v.documents):
+        return None
+    word = _hit(lx.CONTRIBUTION, v.topic_lower)
+    return f"answers a call for input documents with a document ({cue(word)})" if word else None
+
+
 def _document_attached(v: MailView, s: Screening) -> str | None:
     if not v.documents:
         return None
@@ -440,7 +448,8 @@ def _newsletter(v: MailView, s: Screening) -> str | None:
 
 
 def _call_for_papers(v: MailView, s: Screening) -> str | None:
-    word = _hit(lx.CALL_FOR_PAPERS, f"{v.topic_lower} {v.own_flat[:3000]}")
+    topic = "" if v.is_reply else v.topic_lower  # "Re: Call for contributions" answers one
+    word = _hit(lx.CALL_FOR_PAPERS, f"{topic} {v.own_flat[:3000]}")
     return f"a call for papers ({cue(word)})" if word else None
 
 
@@ -599,6 +608,7 @@ RULES: tuple[Rule, ...] = (
     _rule("contribution-subject", D, 2.0, "subject names an input document", _contribution_subject),
     _rule("submission", D, 3.0, "submits a document", _submission),
     _rule("sends-file", D, 2.0, "says it sends the attached document", _sends_file),
+    _rule("answers-call", D, 2.0, "answers a call for inputs with a document", _answers_call),
     _rule("document-attached", D, 1.5, "carries a document file", _document_attached),
     _rule("contribution-file", D, 1.0, "file named as an input", _contribution_file_name),
     _rule("revision", D, 0.7, "a revised version of a document", _revision),

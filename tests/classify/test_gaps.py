@@ -370,3 +370,34 @@ def test_an_outlook_recall_and_a_command_naming_the_list() -> None:
     )
     assert recall.kind is Kind.OTHER
     assert verdict("unsubscribe qkdn-jca", "").kind is Kind.COMMAND
+
+
+# -- 8. what the seventh written set showed ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "mode"),
+    [
+        ("Jan meeting", "Hi, could you pls register me for the 20 Jan online meeting? Thx", None),
+        ("Rejestracja - spotkanie 7", "Proszę o zarejestrowanie mnie na 7. spotkanie. Będę "
+         "uczestniczył zdalnie.", "remote"),
+        ("طلب تسجيل - الاجتماع 7", "أرجو التكرم بتسجيلي للمشاركة عن بُعد في الاجتماع 7.", "remote"),
+        ("Nominations: delegation to JCA-QKDN meeting 7",
+         "I am pleased to nominate the following delegates for meeting 7. They will participate "
+         "remotely. Kindly confirm receipt.", "remote"),
+    ],
+)  # fmt: skip
+def test_registrations_as_the_seventh_set_wrote_them(
+    subject: str, body: str, mode: str | None
+) -> None:
+    v = verdict(subject, body)
+    assert v.kind is Kind.REGISTRATION, v.reasons
+    assert v.fields["people"][0]["mode"] in (mode, "remote" if mode is None else mode)
+
+
+def test_a_document_sent_in_answer_to_our_call_for_contributions() -> None:
+    v = verdict("Re: [JCA-QKDN] Call for contributions - meeting 7",
+                "Here's ours - hope the PDF is ok.\n\nChloe",
+                headers={"In-Reply-To": "<cfc-7@sdo-coord.example>"},
+                files=(("AuroraQ_key-rate.pdf", b"%PDF-1.4", "application/pdf"),))  # fmt: skip
+    assert v.kind is Kind.CONTRIBUTION, v.reasons

@@ -99,6 +99,19 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": "Высылаю документ к собранию 7, он во вложении.", "files": (A_DOCX,)},
         {"body": "Высылаю ссылку, вложения нет: https://share.example/x"},
     ),
+    "answers-call": (
+        {
+            "subject": "Re: Call for contributions - meeting 7",
+            "body": "Here's ours.",
+            "headers": {"In-Reply-To": "<cfc-7@sdo-coord.example>"},
+            "files": (A_DOCX,),
+        },
+        {
+            "subject": "Re: Call for contributions - meeting 7",
+            "body": "Will send it Monday.",
+            "headers": {"In-Reply-To": "<cfc-7@sdo-coord.example>"},
+        },
+    ),
     "document-attached": (
         {"files": (A_DOCX,)},
         {"files": (("people.csv", b"Name;E-mail\n", "text/csv"),)},
