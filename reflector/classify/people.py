@@ -46,12 +46,18 @@ _FIELD = re.compile(r"^\s*([^\W\d][\w .'/-]{0,30}?)\s*[:：]\s*(.+)$|^\s*(name|n
                     re.IGNORECASE)  # fmt: skip
 _KEYS = {
     "name": r"(?:full )?name|nom(?: complet)?|nombre(?: completo)?|vor- und nachname|фио|имя"
-            r"|姓名|名前|氏名|성명|이름|participant",
+            r"|姓名|名前|氏名|성명|이름|participant|nome(?: completo)?|imię i nazwisko",
+    # a table may split the name: "Cognome;Nome", "Last name,First name"
+    "surname": r"surname|last name|family name|cognome|nom de famille|apellidos?|nachname"
+               r"|фамилия|sobrenome|nazwisko",
+    "given": r"first name|given name|prénom|vorname|nome proprio",
     "organisation": r"organi[sz]ation|affiliation|company|organisme|entidad|organización"
-                    r"|institution|institución|firma|unternehmen|организация|单位|所属|소속|기관",
+                    r"|institution|institución|firma|unternehmen|организация|单位|所属|소속|기관"
+                    r"|ente|organizzazione|istituzione|instituição|instytucja",
     "email": r"e-?mail|courriel|correo(?: electrónico)?|mail|эл\.? ?почта|почта|邮箱|电子邮件"
              r"|メール(?:アドレス)?|이메일|전자우편",
     "mode": r"participation|mode(?: de participation| of participation)?|modalidad|teilnahme"
+            r"|modalità|modalita|modalidade"
             r"|формат участия|участие|参会方式|参加方法|参加形態|참석 방식|참가 방식|attendance",
 }  # fmt: skip
 _KEY_RES = {key: re.compile(rf"^(?:{pattern})$", re.IGNORECASE) for key, pattern in _KEYS.items()}
@@ -143,7 +149,7 @@ def _from_line(line: str) -> Person | None:
     """A person from a list line: "Name (Native), Role/Org, email - mode"."""
     emails = EMAIL.findall(line)
     segments = [
-        s.strip() for s in re.split(r"\s[-–—]\s|[,;，、；]|\t| {2,}|　", EMAIL.sub(" ", line))
+        s.strip() for s in re.split(r"\s[-–—/|]\s|[,;，、；]|\t| {2,}|　", EMAIL.sub(" ", line))
     ]
     segments = [s for s in segments if s.strip(" ()<>")]
     if not segments:
@@ -174,6 +180,12 @@ def _csv_people(view: MailView) -> list[Person]:
             for key, pattern in _KEY_RES.items():
                 if pattern.match(header.strip()) and key not in columns:
                     columns[key] = i
+        if "name" in columns and "surname" in columns and "given" not in columns:
+            columns["given"] = columns.pop("name")  # "Cognome;Nome": the name is the given name
+        if "name" not in columns and {"surname", "given"} <= columns.keys():
+            rows = [[*r, f"{_cell(r, columns, 'given') or ''} {_cell(r, columns, 'surname') or ''}"]
+                    for r in rows]  # fmt: skip
+            columns["name"] = len(rows[0]) - 1
         if "name" not in columns:
             continue
 
@@ -210,15 +222,25 @@ def _fields(lines: list[str]) -> dict[str, str]:
     return found
 
 
-def _listed(lines: list[str]) -> list[Person]:
-    people = []
-    for line in lines:
+def _listed(text: str) -> list[Person]:
+    """People from a numbered or bulleted list; an item goes on over the lines its mail client
+    wrapped ("- Claire Dubois (c.d@x) - participation en" / "présentiel à Genève"), up to the
+    next item or a blank line."""
+    items: list[str] = []
+    current: str | None = None
+    for line in text.splitlines():
         item = _ITEM.match(line)
-        if item and not _FIELD.match(item.group(1)):
-            person = _from_line(item.group(1))
-            if person is not None:
-                people.append(person)
-    return people
+        if item:
+            current = None
+            if not _FIELD.match(item.group(1)):
+                current = item.group(1)
+                items.append(current)
+        elif current is not None and line.strip() and not _FIELD.match(line):
+            current += " " + line.strip()
+            items[-1] = current
+        else:
+            current = None
+    return [person for entry in items if (person := _from_line(entry)) is not None]
 
 
 def _address_lines(lines: list[str]) -> list[Person]:
@@ -276,7 +298,7 @@ def find_people(view: MailView, text: str) -> list[Person]:
     fields = _fields(own_lines)
     people = (
         _csv_people(view)
-        or _listed(own_lines)
+        or _listed(text)
         or _address_lines([line for line in view.parts.own.splitlines() if line.strip()])
         or _indented_block(text)
     )

@@ -308,3 +308,37 @@ def test_the_date_of_the_ls_answered_is_not_a_deadline() -> None:
                 files=(("Reply_LS_JCA-QKDN.docx", docx("Reply LS"), DOCX),))  # fmt: skip
     assert v.kind is Kind.LIAISON
     assert (v.fields["for"], v.fields["deadline"]) == ("information", None)
+
+
+def test_a_table_that_splits_the_name_in_its_own_language_and_charset() -> None:
+    table = "Cognome;Nome;Ente;E-mail;Modalità\n"
+    table += "Bianchi;Lorenzo;IQR Torino;l.bianchi@iqr.example;in presenza\n"
+    table += "Ferri;Alessandro;IQR Torino;a.ferri@iqr.example;da remoto\n"
+    v = verdict("Delegazione IQR - riunione 7", "Vi preghiamo di registrare i partecipanti.",
+                files=(("delegazione.csv", table.encode("latin-1"), "text/csv"),))  # fmt: skip
+    assert [(p["name"], p["organisation"], p["mode"]) for p in v.fields["people"]] == [
+        ("Lorenzo Bianchi", "IQR Torino", "in-person"),
+        ("Alessandro Ferri", "IQR Torino", "remote"),
+    ]
+
+
+def test_list_items_wrapped_by_the_mail_client_and_slash_separated() -> None:
+    wrapped = verdict(
+        "Inscription - réunion n°7",
+        "Je souhaiterais inscrire deux personnes à la réunion 7 :\n\n"
+        "- Claire Dubois (claire.dubois@hexatel.example) - participation en\n"
+        "présentiel à Genève\n"
+        "- Jean-Luc Moreau (jean-luc.moreau@hexatel.example) - participation à\n"
+        "distance\n\nMerci.",
+    )
+    assert [p["mode"] for p in wrapped.fields["people"]] == ["in-person", "remote"]
+    slashed = verdict(
+        "[등록] 제7차 회의 현장 참석자 명단",
+        "아래 2명이 현장 참석하고자 하오니 등록 부탁드립니다.\n\n"
+        "1. 최은정 / 선임연구원 / ej.choi@kqci.example\n"
+        "2. 한도윤 / 책임연구원 / dy.han@kqci.example\n",
+    )
+    assert [(p["name"], p["email"]) for p in slashed.fields["people"]] == [
+        ("최은정", "ej.choi@kqci.example"),
+        ("한도윤", "dy.han@kqci.example"),
+    ]
