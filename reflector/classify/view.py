@@ -28,6 +28,7 @@ TEXT_LIMIT = 5_000
 _MAX_RECIPIENTS = 200
 _MESSAGE_TYPES = ("message/rfc822", "message/global")
 _MAX_ATTACHED_MESSAGE = 5_000_000
+_OWN_TEXT_OF_A_FORWARD = 600  # characters: "FYI, see the LS below" and a signature
 
 _PREFIX = re.compile(
     r"^(?:\s*(?:\[[^\]]{1,40}\]\s*)?(?:re|aw|sv|vs|antw|odp|ris|res|r|rv|fwd?|tr|wg|i|pd|enc"
@@ -192,7 +193,11 @@ class MailView:
 
     @cached_property
     def attached_messages(self) -> tuple[ParsedMessage, ...]:
-        """Messages forwarded as attachments (message/rfc822), the first two, read once."""
+        """Messages forwarded as attachments (message/rfc822), the first two, read once; only
+        when they are what the mail is about (a forward, or a mail with little text of its
+        own), since parsing them costs as much as the mail itself."""
+        if not self.is_forward and len(self.parts.own) > _OWN_TEXT_OF_A_FORWARD:
+            return ()
         found = []
         for a in self.message.attachments[:20]:
             if a.content_type in _MESSAGE_TYPES and a.size <= _MAX_ATTACHED_MESSAGE:
