@@ -17,7 +17,43 @@ from typing import Any
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
-    return fast("|".join(f"(?:{a})" for a in alternatives))
+    """One pattern for a word list: the alternatives that start at a word boundary (most
+    Latin and Cyrillic words) are tried only where a word starts, the others (Chinese,
+    Japanese, Korean) wherever their first character is; the matches are the same."""
+    words = [a for a in alternatives if _at_word_start(a)]
+    others = [a for a in alternatives if not _at_word_start(a)]
+    groups = [
+        pattern
+        for pattern in (
+            rf"\b{_led('|'.join(f'(?:{a})' for a in words))}" if words else "",
+            _led("|".join(f"(?:{a})" for a in others)) if others else "",
+        )
+        if pattern
+    ]
+    compiled = re.compile(groups[0] if len(groups) == 1 else "|".join(f"(?:{g})" for g in groups))
+    UNLED[compiled.pattern] = "|".join(f"(?:{a})" for a in alternatives)
+    return compiled
+
+
+def _at_word_start(pattern: str) -> bool:
+    """Every match of `pattern` starts with `\\b` (so a `\\b` in front changes nothing)."""
+    try:
+        return _starts_at_boundary(list(sre_parse.parse(pattern)))
+    except re.error:
+        return False
+
+
+def _starts_at_boundary(items: list[Any]) -> bool:
+    if not items:
+        return False
+    op, av = items[0]
+    if str(op) == "AT":
+        return str(av) == "AT_BOUNDARY"
+    if str(op) == "BRANCH":
+        return all(_starts_at_boundary(list(branch)) for branch in av[1])
+    if str(op) == "SUBPATTERN":
+        return _starts_at_boundary(list(av[-1]))
+    return False
 
 
 def fast(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -29,11 +65,22 @@ def fast(pattern: str, flags: int = 0) -> re.Pattern[str]:
     >>> fast(r"\\bregist(?:er|ration)|报名").pattern
     '(?=[r报])(?:\\\\bregist(?:er|ration)|报名)'
     """
+    compiled = re.compile(_led(pattern, flags), flags)
+    UNLED[compiled.pattern] = pattern
+    return compiled
+
+
+# accelerated pattern -> the same pattern without its look-ahead and leading \b (for the test
+# that they match alike)
+UNLED: dict[str, str] = {}
+
+
+def _led(pattern: str, flags: int = 0) -> str:
     chars = first_chars(pattern, flags)
     if not chars:
-        return re.compile(pattern, flags)
+        return pattern
     lead = "".join(re.escape(c) for c in sorted(chars))
-    return re.compile(f"(?=[{lead}])(?:{pattern})", flags)
+    return f"(?=[{lead}])(?:{pattern})"
 
 
 def first_chars(pattern: str, flags: int = 0) -> set[str] | None:
