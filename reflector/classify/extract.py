@@ -28,7 +28,8 @@ _KEYS = {
     "source": r"source|sources|from|quelle|fuente|origen|origine|herkunft|источник|от|来源|提出元"
               r"|発信元|출처"
               r"|제출 기관|submitted by|organisation",
-    "for": r"for|purpose|pour|para|zweck|цель|目的|用途|목적|action requested|requested action",
+    "for": r"for|purpose|pour|para|zweck|цель|目的|用途|목적|action requested|requested action"
+           r"|expected action|action expected",
     "deadline": r"deadline|reply by|please reply by|response deadline|reply deadline|due date"
                 r"|(?:reply|response|comments?|answer) (?:is )?(?:requested |expected |needed )?by"
                 r"|date limite|échéance|fecha límite|plazo|antwortfrist|frist|antwort bis"

@@ -160,6 +160,9 @@ REGISTER = _words(
     r"등록|참가\s*신청|참석\s*신청",  # ko
     r"\biscrizion[ei]\b|\biscriver(?:mi|ci|e|li|la|lo)\b|\bregistrazion[ei]\b",  # it
     r"\brejestracj\w*|\bzarejestrow\w*",  # pl
+    r"\baanmeld\w*|\binschrijv\w*|\bregistreren\b",  # nl
+    r"\bkayıt\w*|\bkayd\w+",  # tr
+    r"đăng ký",  # vi
     r"تسجيل",  # ar
     r"\binscri(?:ção|ções|cao|coes)\b|\binscrever(?:-me|-nos)?\b|\bregisto\b",  # pt
 )
@@ -186,6 +189,13 @@ REGISTER_REQUEST = _words(
     r"\bnominat(?:e|es|ing) (?:the following|our|\w+) (?:\w+ )?(?:delegates?|participants?"
     r"|experts?|representatives?)\b",
     r"\bproszę o (?:za)?rejestr\w*|\bproszę (?:za)?rejestrow\w*",  # pl
+    # nl
+    r"\b(?:mij|ons|hem|haar) (?:\w+ )?(?:kunnen |graag |willen )?aanmelden\b|\bgraag aanmelden\b",
+    r"\bkayd\w* (?:\w+ ){0,2}rica ederim\b|\bkayıt (?:olmak|yaptırmak) istiyorum\b",  # tr
+    r"xin đăng ký|đề nghị đăng ký|muốn đăng ký",  # vi
+    # "can you add Tomás as well?": someone else, added to those registered
+    r"\b(?:please|pls|could you|can you|would you)\s+(?:\w+\s+)?add\s+\w+(?:\s+\w+)?\s+"
+    r"(?:as well|too)\b",
     r"تسجيلي|أرجو\s+(?:\S+\s+){0,2}تسجيل",  # ar
     r"参加登録(?:を)?(?:お願い|いただ|させ|し|を希望)|登録(?:を)?お願い|参加を申し込",
     r"등록을?\s*(?:요청|신청|부탁|원합)|참가\s*신청|참석\s*신청|등록\s*신청",
@@ -220,6 +230,7 @@ _REMOTE_WORDS = (
     r"リモート|オンライン",
     r"원격|온라인|화상",
     r"\bzdalnie\b|\bzdaln\w+|عن\s*بُ?عد|افتراضي",  # pl, ar
+    r"\bçevrim ?içi\b|\buzaktan\b|trực tuyến",  # tr, vi
     r"\bda remoto\b|\bin remoto\b|\ba distanza\b|\bremotamente\b|\bà distância\b"
     r"|\ba distância\b|\bpor videoconferência\b|\bin videoconferenza\b",
     r"\bover (?:the )?(?:online|video|zoom|webex|teams) (?:link|connection|bridge|session)\b"
@@ -237,6 +248,7 @@ _IN_PERSON_WORDS = (
     r"현장|대면|직접\s*참석",
     r"\bin presenza\b|\bdi persona\b|\bpresencialmente\b|\bpessoalmente\b",
     r"\bosobiście\b|\bstacjonarnie\b|حضوري|شخصيا",  # pl, ar
+    r"\byüz yüze\b|\bbizzat\b|trực tiếp",  # tr, vi
     r"\bin the room\b|\btravel(?:l?ing)? to (?:seoul|geneva|gen[eè]v[ea]|the meeting)\b"
     r"|\bfly(?:ing)? (?:in )?to (?:seoul|geneva)\b|\bsee you in (?:seoul|geneva)\b",
 )
@@ -578,6 +590,13 @@ RECALL = _words(
     r"|\bsouhaite rappeler le message\b|\bdesea recuperar el mensaje\b|\bотозвать сообщение\b"
     r"|撤回(?:邮件|郵件)|メッセージを取り消|메시지를 회수",
 )
+# a list server's moderation request about a held post (Mailman, Sympa)
+MODERATION = _words(
+    r"\brequires approval\b|\bawaits? (?:the )?moderator(?:'s)? approval\b"
+    r"|\byour authori[sz]ation is requested\b|\bheld for (?:moderation|approval)\b"
+    r"|\bpost by non-member\b"
+    r"|\bmessage (?:is )?(?:being )?held\b|\bmoderation (?:request|queue)\b",
+)
 # an out-of-office reply, by its words (when its headers do not say so)
 AWAY = _words(
     r"\b(?:i am|i'm|i will be) (?:currently )?(?:out of (?:the )?office|away from (?:the|my) "
@@ -602,7 +621,7 @@ THANKS = _words(
     r"谢谢|感谢|ありがとう|감사합니다|고맙습니다|\bgrazie\b|\bobrigad[oa]\b",
 )
 GREETING_TO_ALL = _words(
-    r"\b(?:dear|hi|hello) (?:all|everyone|colleagues|members)\b|\bhi tomasz, all\b",
+    r"\b(?:dear|hi|hello) (?:[\w-]+ )?(?:all|everyone|colleagues|members|participants)\b",
     r"\bchers collègues\b|\bbonjour à tous\b|\bhallo zusammen\b|\bliebe kolleg\w+",
     r"\bestimados colegas\b|\bhola a todos\b|\bуважаемые коллеги\b|各位|皆様|여러분",
     r"\b(?:cari|gentili) colleghi\b|\b(?:caros|prezados) colegas\b",
@@ -708,7 +727,9 @@ FOR_LINE = re.compile(
     rf"^[ \t]*(?:[^\W\d]{{1,6}}[ \t]+)?(?:for|pour|para|zur|目的)[ \t]*(?:[:：][ \t]*|[ \t]+)"
     rf"(?:{_FOR_VALUE})"
     rf"|^[ \t]*(?:purpose|objet|objeto|zweck|цель|목적)[ \t]*[:：]?[ \t]*(?:{_FOR_ACTION})"
-    rf"|^[ \t]*purpose[ \t]*[:：][ \t]*for[ \t]+(?:{_FOR_VALUE})",  # the datatracker's form
+    rf"|^[ \t]*purpose[ \t]*[:：][ \t]*for[ \t]+(?:{_FOR_VALUE})"  # the datatracker's form
+    rf"|^[ \t]*(?:expected action|action expected|requested action|action requested)[ \t]*[:：]"
+    rf"[ \t]*(?:for[ \t]+)?(?:{_FOR_VALUE}|info\b)",
     re.MULTILINE,
 )
 DEADLINE_LINE = re.compile(

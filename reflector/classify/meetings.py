@@ -20,8 +20,9 @@ from reflector.classify.lexicon import fast
 from reflector.classify.verdict import MeetingFacts, SiteFacts
 
 _WORD = (
-    r"(?:meetings?|mtg|meet|session|réunion|reunion|reunión|sitzung|treffen|tagung|собрани\w*"
-    r"|заседани\w*|встреч\w*|会议|会議|会合|회의)"
+    r"(?:meetings?|mtg|meet|session|réunion|reunion|reunión|reunião|riunione|sitzung|treffen"
+    r"|tagung|vergadering|spotkani\w*|toplantı\w*|собрани\w*|заседани\w*|совещани\w*|встреч\w*"
+    r"|会议|會議|会議|会合|회의)"
 )
 _ID = r"(\w[\w.-]*?)"
 _NO_YEAR = 4  # a leap year that no text writes: "14 October" without a year
@@ -32,9 +33,9 @@ def _patterns(group: str) -> tuple[re.Pattern[str], ...]:
     g = re.escape(group.lower())
     return (
         # meeting 5, meeting no. 5, meeting #5, réunion n°5, JCA-QKDN meeting 5
-        fast(rf"{_WORD}\s*(?:{g}\s*)?(?:no\.?|n°|nº|#|number|nr\.?|№)?\s*{_ID}(?![\w-])"),
+        fast(rf"{_WORD}\s*(?:{g}\s*)?(?:no\.?|n°|nº|n\.|#|number|nr\.?|№)?\s*{_ID}(?![\w-])"),
         # 5th meeting, 5e réunion, 5.ª reunión, 5. Sitzung, 5-е собрание, 5th JCA-QKDN meeting
-        re.compile(rf"(?<![\w.-])(\d+)\s*(?:st|nd|rd|th|e|ème|eme|er|\.ª|ª|\.|-?е|-?го|-?му|-?м)?"
+        re.compile(rf"(?<![\w.-])(\d+)\s*(?:st|nd|rd|th|e|ème|eme|er|\.ª|ª|\.|a|o|-?е|-?го|-?му|-?м)?"
                    rf"\s+(?:\w+\s+)?(?:{g}[- ]?)?{_WORD}"),
         # 第5次会议, 第5回会合, 제5차 회의
         fast(r"第\s*(\d+)\s*(?:次|回|届)|제\s*(\d+)\s*차"),

@@ -224,13 +224,19 @@ def _contribution_subject(v: MailView, s: Screening) -> str | None:
     return f"subject names an input document ({cue(word)})" if word else None
 
 
+_ASKED = re.compile(r"\b(?:please|kindly|pls)\s+$")
 _YOUR = re.compile(r"\b(?:your|vos|votre|su|sus|ihre|ihren|ваш\w*)\b")
 
 
 def _submission(v: MailView, s: Screening) -> str | None:
     m = lx.SUBMIT.search(v.content_flat)
-    if m is None or _YOUR.search(m.group(0)):
-        return None  # "submit your contribution via ...": an invitation (a call for papers)
+    if (
+        m is None
+        or _YOUR.search(m.group(0))
+        or _ASKED.search(v.content_flat, max(0, m.start() - 12), m.start())
+    ):
+        return None  # "submit your contribution via ...", "please send contributions to the
+        # secretariat": asks others to submit (a call for papers, the chair's reminder)
     if lx.INTENT.search(v.content_flat[max(0, m.start() - 30) : m.start()]) and not (
         v.documents or "http" in v.content_flat
     ):
@@ -537,6 +543,24 @@ def _recall(v: MailView, s: Screening) -> str | None:
     return f"recalls an earlier message ({cue(word)})" if word else None
 
 
+def _moderation(v: MailView, s: Screening) -> str | None:
+    word = _hit(lx.MODERATION, f"{v.topic_lower} {v.own_flat[:1500]}")
+    return f"a list server's moderation request ({cue(word)})" if word else None
+
+
+def _ls_idiom(v: MailView, s: Screening) -> str | None:
+    """How liaison statements are written: "SG17 would like to inform JCA-QKDN that ..."."""
+    group = re.escape(v.site.group_name.lower())
+    m = re.search(
+        rf"\b(?:would like to|wishes to|is pleased to|hereby|kindly) inform(?:s)? (?:the )?"
+        rf"(?:itu-t )?{group}\b|\b(?:thanks|invites|requests|asks) (?:the )?(?:itu-t )?{group}"
+        rf" (?:for its|to)\b"
+        rf"|\bliaison (?:statement )?(?:from [^.]{{2,60}} )?to (?:the )?(?:itu-t )?{group}\b",
+        f"{v.topic_lower} {v.content_flat[:3000]}",
+    )
+    return f"written as liaison statements are ('{m.group(0)}')" if m else None
+
+
 def _absence(v: MailView, s: Screening) -> str | None:
     m = _absent(v)
     return f"sends apologies for absence ({cue(m.group(0))})" if m else None
@@ -623,6 +647,7 @@ RULES: tuple[Rule, ...] = (
     _rule("liaison-words", L, 0.8, "text speaks of a liaison statement", _liaison_words),
     _rule("body-sender", L, 1.0, "sent from another standards body", _body_sender),
     _rule("ls-document", L, 3.0, "the attached document is an LS", _document_is_ls),
+    _rule("ls-idiom", L, 1.5, "written as LSs are ('would like to inform JCA-QKDN')", _ls_idiom),
     _rule("new-ls-thread", L, 2.0, "a list copy that starts a thread with an LS", _new_ls_thread),
     _rule("not-an-input", X, 2.0, "sends an invoice, a passport, an agenda...", _not_an_input),
     _rule("bulk", X, 2.0, "mass mail (Precedence: bulk, List-Unsubscribe)", _bulk),
@@ -637,6 +662,7 @@ RULES: tuple[Rule, ...] = (
     _rule("already-registered", X, 1.5, "says they are already registered", _already_registered),
     _rule("thanks-only", X, 3.0, "only says thank you", _thanks_only),
     _rule("absence", X, 2.0, "apologies for absence", _absence),
+    _rule("moderation", X, 3.5, "a list server's moderation request", _moderation),
     _rule("recall", X, 4.0, "Outlook's request to recall an earlier message", _recall),
     _rule("receipt-notice", X, 1.5, "a receipt for something sent", _receipt_notice),
     _rule("away", X, 3.5, "an out-of-office reply, by its words", _away),

@@ -63,6 +63,9 @@ _HEADER_NEXT = re.compile(
     r"^\s*(?:sent|date|gesendet|datum|envoyé|enviado|fecha|verzonden|inviato|отправлено|发送时间"
     r"|日時|送信日時|보낸 날짜)\s*[:：]"
 )
+_LS_PURPOSE = re.compile(
+    r"^(?:for|purpose)\s*[:：]\s*(?:for\s+)?(?:action|comments?|information)\b"
+)
 _QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
 # what a meeting announcement says, in the text a reply quotes
 _ANNOUNCED = fast(
@@ -110,9 +113,11 @@ def split_text(text: str, forward: bool) -> Parts:
         ):
             cut = i
             break
-        if _HEADER_FROM.match(stripped) and any(
-            _HEADER_NEXT.match(n.strip().lower()) for n in lines[i + 1 : i + 4]
-        ):
+        if (
+            _HEADER_FROM.match(stripped)
+            and any(_HEADER_NEXT.match(n.strip().lower()) for n in lines[i + 1 : i + 4])
+            and not any(_LS_PURPOSE.match(n.strip().lower()) for n in lines[max(0, i - 2) : i + 5])
+        ):  # (an LS's own "To:/From:/Subject:/For:/Date:" block is no quoted mail)
             cut = i
             break
         own.append(line)

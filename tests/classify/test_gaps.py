@@ -401,3 +401,49 @@ def test_a_document_sent_in_answer_to_our_call_for_contributions() -> None:
                 headers={"In-Reply-To": "<cfc-7@sdo-coord.example>"},
                 files=(("AuroraQ_key-rate.pdf", b"%PDF-1.4", "application/pdf"),))  # fmt: skip
     assert v.kind is Kind.CONTRIBUTION, v.reasons
+
+
+# -- 9. what the ninth and tenth written sets showed -----------------------------------------
+
+
+def test_an_ls_whose_own_header_block_has_a_date_is_not_a_quoted_mail() -> None:
+    v = verdict("Liaison statement from IEEE P3172 Working Group to JCA-QKDN",
+                "To: ITU-T JCA-QKDN\nFrom: IEEE P3172 Working Group\nSubject: Status of P3172\n"
+                "For: Information\nDate: 12 November 2026\n\nDear Dr. Okafor,\n\nThe Working "
+                "Group would like to inform JCA-QKDN that Draft D1.2 was approved.\n",
+                sender="Deborah Kline <d.kline@ieee.example>")  # fmt: skip
+    assert v.kind is Kind.LIAISON and v.fields["for"] == "information"
+
+
+def test_the_chairs_reminder_to_send_contributions_submits_nothing() -> None:
+    body = (
+        "Dear JCA-QKDN members,\n\nPlease find attached the draft agenda. "
+        "Please send contributions and registrations to the secretariat."
+    )
+    agenda = (("agenda.docx", b"PK", DOCX),)
+    found = hits(message("[JCA-QKDN] Draft agenda for meeting 7", body, to=REFLECTOR,
+                         headers=LIST_COPY, files=agenda))  # fmt: skip
+    assert "submission" not in found and "group-greeting" in found and "not-an-input" in found
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("JCA-QKDN 7. toplantı kaydı", "7. JCA-QKDN toplantısına çevrim içi katılım kaydımın "
+         "yapılmasını rica ederim."),
+        ("Đăng ký tham dự trực tuyến cuộc họp 7", "Viện xin đăng ký 03 đại biểu tham dự trực "
+         "tuyến cuộc họp JCA-QKDN lần thứ 7."),
+        ("FW: JCA vergadering 7", "Hannah, can you add Tomás as well? Remote. Thanks, Sven"),
+    ],
+)  # fmt: skip
+def test_registrations_in_turkish_vietnamese_and_for_a_colleague(subject: str, body: str) -> None:
+    v = verdict(subject, body)
+    assert v.kind is Kind.REGISTRATION, v.reasons
+    assert v.fields["people"][-1]["mode"] == "remote"
+
+
+def test_meetings_named_the_way_romance_and_slavic_languages_count() -> None:
+    from reflector.classify.meetings import meetings_named
+
+    for text in ("riunione JCA-QKDN n. 7", "7a riunione", "7ª reunião", "7-го совещания"):
+        assert meetings_named(text, SITE) == ["7"], text

@@ -212,6 +212,17 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": "Please find attached the invoice for the coffee breaks.", "files": (A_DOCX,)},
         {"body": "Please find attached our input document.", "files": (A_DOCX,)},
     ),
+    "moderation": (
+        {
+            "subject": "Qkdn-jca post from z@x.example requires approval",
+            "body": "As list administrator, your authorization is requested for the posting.",
+        },
+        {"subject": "Approval of the report", "body": "The report of meeting 6 is approved."},
+    ),
+    "ls-idiom": (
+        {"body": "ETSI TC CYBER would like to inform JCA-QKDN that it has started a work item."},
+        {"body": "I would like to inform you that my address has changed."},
+    ),
     "recall": (
         {
             "subject": "Recall: Registration for meeting 7",
