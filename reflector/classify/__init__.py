@@ -98,7 +98,7 @@ _LS_LAYOUT = frozenset({"ls-form", "liaison-for"})
 
 def _distributes_an_ls(hits: list[tuple[Rule, str]]) -> bool:
     names = {rule.name for rule, _ in hits}
-    return bool(names & _LS_LAYOUT) and "receipt-notice" not in names
+    return bool(names & _LS_LAYOUT) and not names & {"receipt-notice", "own-ls"}
 
 
 def _reasons(kind: object, hits: list[tuple[Rule, str]], model: Model) -> list[str]:

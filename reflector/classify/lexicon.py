@@ -160,7 +160,8 @@ REGISTER = _words(
     r"등록|참가\s*신청|참석\s*신청",  # ko
     r"\biscrizion[ei]\b|\biscriver(?:mi|ci|e|li|la|lo)\b|\bregistrazion[ei]\b",  # it
     r"\brejestracj\w*|\bzarejestrow\w*",  # pl
-    r"\baanmeld\w*|\binschrijv\w*|\bregistreren\b",  # nl
+    r"\baanmeld\w*|\binschrijv\w*|\bregistreren\b|\bregistratie\b",  # nl
+    r"\b(?:vor)?registrier\w*",  # de
     r"\bkayıt\w*|\bkayd\w+",  # tr
     r"đăng ký",  # vi
     r"تسجيل",  # ar
@@ -181,11 +182,14 @@ REGISTER_REQUEST = _words(
     r"\binscribirme\b|\binscribirnos\b|\binscribir a\b|\bsolicit\w* (?:la )?inscripci",
     r"\bregistren(?:me|nos)\b|\bregistren a\b|\bregístre(?:me|nos)\b|\bquisiera registrar",
     r"\bmelde\w* (?:\w+ ){0,2}(?:mich|uns)\b.{0,80}\ban\b|\bbitte (?:melden|registrieren)\b"
-    r"|\bmöchte\w* (?:mich|uns) (?:an|registr)",
+    r"|\bmöchte\w* (?:mich|uns) (?:an|registr)"
+    r"|\bmöchte\w* (?:ich|wir) (?:mich|uns) (?:\w+ ){0,8}?(?:anmelden|(?:vor)?registrieren)\b",
     r"прошу\s+(?:\w+\s+){0,2}зарегистр|зарегистрируйте|хоч\w+\s+зарегистр",
     r"希望报名|申请报名|请.{0,6}报名|报名参加|我要报名|注册参加|特此报名|现报名|在此报名|现申请参加",
     r"請.{0,6}報名|協助報名|報名參加|申請報名|特此報名",
     r"\b(?:pls|plz|please) reg(?:ister)? (?:me|us)\b|\breg (?:me|us) for\b",
+    r"\b(?:please|pls|could you|can you|would you)\s+(?:\w+\s+)?sign\s+(?:up|\w+\s+up)\b"
+    r"|\bsign up (?:\w+ ){0,3}(?:people|participants|colleagues|delegates|members)\b",
     r"\bnominat(?:e|es|ing) (?:the following|our|\w+) (?:\w+ )?(?:delegates?|participants?"
     r"|experts?|representatives?)\b",
     r"\bproszę o (?:za)?rejestr\w*|\bproszę (?:za)?rejestrow\w*",  # pl
@@ -359,6 +363,8 @@ CANCEL = _words(
     r"\b(?:teilnahme|anmeldung)\b[^.?!]{0,60}\babsagen\b|\bstreichen sie (?:mich|uns)\b"
     r"|\bannuler (?:ma|notre) participation\b|\bretirer (?:mon nom|moi) de la liste\b"
     r"|\b(?:cancelar|anular) (?:mi|nuestra) participación\b",
+    r"\b(?:mijn|onze) (?:registratie|inschrijving|aanmelding)\b[^.?!]{0,60}\bannuleren\b"
+    r"|\bvan de deelnemerslijst (?:verwijderen|halen)\b|\bafmelden voor\b",
     r"\bannullare (?:la mia|la nostra) (?:iscrizione|partecipazione|registrazione)\b"
     r"|\bcancelar (?:a )?(?:minha|nossa) (?:inscrição|participação)\b",
 )
@@ -507,14 +513,14 @@ FOR_VALUES = {
 QUESTION = fast(
     r"\?|？|¿|\bcould you (?:please )?(?:clarify|tell|confirm|let me know)\b|\bi wonder\b"
     r"|\bis there\b|\bare there\b|\bdo (?:we|i|you)\b|\bshould (?:we|i)\b|\bhow (?:do|can|to)\b"
-    r"|吗|か。|까요|나요"
+    r"|吗|请问|能否|是否可以|可否|か。|까요|나요"
 )
 # "could you add me to the list for the Seoul session?": a request put as a question
 POLITE_REQUEST = _words(
     r"\b(?:could|can|would|will) you (?:please |pls |plz |kindly )?(?:also )?(?:add|include|put"
     r"|register"
     r"|sign|book|reserve|enrol+|record|note|change|switch|move|update|cancel|remove|forward"
-    r"|circulate|upload|post|share|process|accept|file|send)\b",
+    r"|circulate|upload|post|share|process|accept|file|send|confirm receipt)\b",
     r"\b(?:pourriez|pouvez)-vous (?:\w+ ){0,2}(?:inscrire|ajouter|enregistrer|modifier|annuler"
     r"|transmettre|diffuser|envoyer)\b",
     r"\b(?:podría|podrían|pueden|puede)n? (?:\w+ ){0,2}(?:inscribir|registrar|añadir|agregar"
@@ -527,6 +533,7 @@ POLITE_REQUEST = _words(
 # "Participation of Dr. Khoury - meeting 5": a subject word for taking part
 PARTICIPATION = _words(
     r"\bparticipation\b|\battendance\b|\bdelegation\b|\bnominations?\b|\bdelegates\b"
+    r"|\bparticipants\b"
     r"|\bparticipaci[oó]n\b|\bteilnahme\b|\bучасти\w*"
     r"|\bpartecipazione\b|\bparticipação\b|参会|出席|参加|참석|참가",
 )

@@ -39,8 +39,8 @@ def _patterns(group: str) -> tuple[re.Pattern[str], ...]:
                    rf"\s+(?:\w+\s+)?(?:{g}[- ]?)?{_WORD}"),
         # 第5次会议, 第5回会合, 제5차 회의
         fast(r"第\s*(\d+)\s*(?:次|回|届)|제\s*(\d+)\s*차"),
-        # JCA-QKDN-5-contrib-..., JCA-QKDN 5, JCA-QKDN-6 Beitrag, JCA-QKDN/5
-        fast(rf"{g}\s*[-_/ ]\s*(\d+)(?![\d])"),
+        # JCA-QKDN-5-contrib-..., JCA-QKDN 5, JCA-QKDN-6 Beitrag, JCA-QKDN/5, JCA-QKDN #7
+        fast(rf"{g}\s*(?:[-_/ ]|#|no\.)\s*(\d+)(?![\d])"),
     )  # fmt: skip
 
 

@@ -161,7 +161,7 @@ def _from_line(line: str) -> Person | None:
     return _person(name, emails[0] if emails else None, org, mode_of(line))
 
 
-def _csv_people(view: MailView) -> list[Person]:
+def csv_people(view: MailView) -> list[Person]:
     for a in view.files:
         if not (a.content_type in _CSV_TYPES or a.filename.lower().endswith(".csv")):
             continue
@@ -297,7 +297,7 @@ def find_people(view: MailView, text: str) -> list[Person]:
     overall = mode_of(text) or (None if view.replies_to_us else mode_of(view.topic))
     fields = _fields(own_lines)
     people = (
-        _csv_people(view)
+        csv_people(view)
         or _listed(text)
         or _address_lines([line for line in view.parts.own.splitlines() if line.strip()])
         or _indented_block(text)

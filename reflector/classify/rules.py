@@ -23,8 +23,8 @@ from reflector.classify.bodies import DOMAIN_HINTS, find_body
 from reflector.classify.extract import field_lines, purpose_of
 from reflector.classify.lexicon import cue
 from reflector.classify.meetings import meetings_named
-from reflector.classify.people import mode_of
-from reflector.classify.view import MailView
+from reflector.classify.people import csv_people, mode_of
+from reflector.classify.view import DOCUMENT_SUFFIXES, MailView
 from reflector.mail.screen import Screening
 from reflector.values import Kind
 
@@ -209,6 +209,12 @@ def _participation_mode(v: MailView, s: Screening) -> str | None:
     return None
 
 
+def _people_table(v: MailView, s: Screening) -> str | None:
+    """A spreadsheet (CSV) of people attached: a name column, one row each."""
+    people = csv_people(v)
+    return f"attaches a table of {len(people)} people (name column)" if people else None
+
+
 def _participant_details(v: MailView, s: Screening) -> str | None:
     labels = {m.group(1).lower() for m in lx.PERSON_FIELD.finditer(v.parts.own.lower())}
     if len(labels) >= 2:
@@ -230,8 +236,10 @@ _YOUR = re.compile(r"\b(?:your|vos|votre|su|sus|ihre|ihren|ваш\w*)\b")
 
 def _submission(v: MailView, s: Screening) -> str | None:
     m = lx.SUBMIT.search(v.content_flat)
+    if m is None or "?" in m.group(0) or "？" in m.group(0):
+        return None  # "能否在截止日期之后提交？如果不行 ... 文稿": asks whether it may submit
     if (
-        m is None
+        _in_question(v.content_flat, m.start())
         or _YOUR.search(m.group(0))
         or _ASKED.search(v.content_flat, max(0, m.start() - 12), m.start())
     ):
@@ -312,10 +320,14 @@ def _contribution_words(v: MailView, s: Screening) -> str | None:
 
 
 def _document_link(v: MailView, s: Screening) -> str | None:
-    if v.documents or not lx.CONTRIBUTION.search(v.own_flat):
+    """A link instead of an attachment: to a document file, or in a mail about a document."""
+    if v.documents:
         return None
-    m = re.search(r"https?://\S+", v.parts.own)
-    return f"links to a document ({m.group(0)[:60]})" if m else None
+    links = re.findall(r"https?://[^\s<>\"')]+", v.parts.own)
+    to_file = [u for u in links if u.lower().split("?")[0].endswith(DOCUMENT_SUFFIXES)]
+    about = lx.CONTRIBUTION.search(v.own_flat) or lx.DOCUMENT_NOUN.search(v.own_flat)
+    found = to_file or (links if about else [])
+    return f"links to a document ({found[0][:60]})" if found else None
 
 
 # -- liaison -------------------------------------------------------------------------------
@@ -416,6 +428,18 @@ def _new_ls_thread(v: MailView, s: Screening) -> str | None:
         return None
     if _liaison_subject(v, s) and (_body_sender(v, s) or _ls_file(v, s) or _for_line(v)):
         return "a new thread that brings a liaison statement, not a reply in a discussion"
+    return None
+
+
+def _own_ls(v: MailView, s: Screening) -> str | None:
+    """The LS is our group's own (its Source or From field names us): a copy or a receipt of
+    what we sent, not a statement to us."""
+    fields = field_lines(v.content)
+    source = fields.get("source", "")
+    if v.site.group_name.lower() in source.lower() and not find_body(
+        source, exclude=v.site.group_name
+    ):
+        return f"the LS is our own (Source: {' '.join(source.split())[:60]})"
     return None
 
 
@@ -628,6 +652,7 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "participation-mode", R, 1.0, "names remote or in-person attendance", _participation_mode
     ),
+    _rule("people-table", R, 2.0, "attaches a CSV table of people", _people_table),
     _rule("participant-details", R, 1.2, "Name:/Organisation:/E-mail: lines", _participant_details),
     _rule("contribution-subject", D, 2.0, "subject names an input document", _contribution_subject),
     _rule("submission", D, 3.0, "submits a document", _submission),
@@ -662,6 +687,7 @@ RULES: tuple[Rule, ...] = (
     _rule("already-registered", X, 1.5, "says they are already registered", _already_registered),
     _rule("thanks-only", X, 3.0, "only says thank you", _thanks_only),
     _rule("absence", X, 2.0, "apologies for absence", _absence),
+    _rule("own-ls", X, 3.0, "the LS comes from our own group", _own_ls),
     _rule("moderation", X, 3.5, "a list server's moderation request", _moderation),
     _rule("recall", X, 4.0, "Outlook's request to recall an earlier message", _recall),
     _rule("receipt-notice", X, 1.5, "a receipt for something sent", _receipt_notice),

@@ -447,3 +447,41 @@ def test_meetings_named_the_way_romance_and_slavic_languages_count() -> None:
 
     for text in ("riunione JCA-QKDN n. 7", "7a riunione", "7ª reunião", "7-го совещания"):
         assert meetings_named(text, SITE) == ["7"], text
+
+
+# -- 10. the final blind check (sets 11 and 12) -------------------------------------------------
+
+
+def test_a_trackers_receipt_for_our_own_ls_is_an_automatic_reply() -> None:
+    body = (
+        "This is an automatically generated message.\n\nOutgoing liaison statement registered\n\n"
+        "  LS reference:   LS/o JCA-QKDN-LS-0077\n  Source:         ITU-T JCA-QKDN\n"
+        "  To:             ETSI ISG-QKD\n  For:            Information\n"
+    )
+    tracker = "LS Tracking System <noreply@ls-tracker.tsb.example>"
+    m = message("[LS-Tracker] LS/o JCA-QKDN-LS-0077 registered", body, sender=tracker,
+                headers=TOOL)  # fmt: skip
+    assert classify(m, screened(m), SITE).kind is Kind.AUTO_REPLY
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "kind"),
+    [
+        ("Participants for JCA-QKDN #7 (remote)",
+         "Please find attached the list of five participants for meeting 7. All five will "
+         "participate remotely. Could you confirm receipt?", Kind.REGISTRATION),
+        ("3 participants for Seoul", "Could you please sign up three people from our team for "
+         "meeting 7?\n1. Priya Raman - in Geneva\n2. Tomás Ebert - in Geneva", Kind.REGISTRATION),
+        ("Vorregistrierung 7. Sitzung", "Hiermit möchte ich mich für die 7. Sitzung "
+         "vorregistrieren. Ich werde persönlich vor Ort teilnehmen.", Kind.REGISTRATION),
+        ("Annulering registratie vergadering 7", "Helaas moet ik mijn registratie voor de 7e "
+         "vergadering annuleren. Wilt u mijn naam van de deelnemerslijst verwijderen?",
+         Kind.REGISTRATION),
+        ("咨询：第7次会议文稿能否延期提交", "我们正在准备一份文稿。请问能否在截止日期之后提交？"
+         "如果不行，是否可以作为第8次会议的文稿？", Kind.OTHER),
+    ],
+)  # fmt: skip
+def test_what_the_final_blind_check_missed(subject: str, body: str, kind: Kind) -> None:
+    people = (("participants.csv", b"Name;E-mail\nA B;a@q.example\nC D;c@q.example\n",
+               "text/csv"),) if "attached" in body else ()  # fmt: skip
+    assert verdict(subject, body, files=people).kind is kind

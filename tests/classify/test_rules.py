@@ -212,6 +212,20 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": "Please find attached the invoice for the coffee breaks.", "files": (A_DOCX,)},
         {"body": "Please find attached our input document.", "files": (A_DOCX,)},
     ),
+    "own-ls": (
+        {
+            "body": "Outgoing liaison statement registered\n\n  Source:  ITU-T JCA-QKDN\n"
+            "  To:      ETSI ISG-QKD\n  For:     Information\n"
+        },
+        {
+            "body": "LIAISON STATEMENT\n\n  Source:  ETSI ISG-QKD\n  To:  ITU-T JCA-QKDN\n"
+            "  For:     Information\n"
+        },
+    ),
+    "people-table": (
+        {"files": (("people.csv", b"Name;E-mail\nAna Torres;ana@q.example\n", "text/csv"),)},
+        {"files": (("budget.csv", b"Item;Cost\nCoffee;12\n", "text/csv"),)},
+    ),
     "moderation": (
         {
             "subject": "Qkdn-jca post from z@x.example requires approval",
