@@ -20,8 +20,9 @@ def _words(*alternatives: str) -> re.Pattern[str]:
     """One pattern for a word list: the alternatives that start at a word boundary (most
     Latin and Cyrillic words) are tried only where a word starts, the others (Chinese,
     Japanese, Korean) wherever their first character is; the matches are the same."""
-    words = [a for a in alternatives if _at_word_start(a)]
-    others = [a for a in alternatives if not _at_word_start(a)]
+    branches = [b for a in alternatives for b in _top_level_branches(a)]
+    words = [b for b in branches if _at_word_start(b)]
+    others = [b for b in branches if not _at_word_start(b)]
     groups = [
         pattern
         for pattern in (
@@ -33,6 +34,32 @@ def _words(*alternatives: str) -> re.Pattern[str]:
     compiled = re.compile(groups[0] if len(groups) == 1 else "|".join(f"(?:{g})" for g in groups))
     UNLED[compiled.pattern] = "|".join(f"(?:{a})" for a in alternatives)
     return compiled
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    """`pattern` cut at its top-level "|" (not inside groups or classes, not escaped)."""
+    branches, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1  # "[]...]": a "]" first in a class is a literal
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    branches.append(pattern[start:])
+    return branches
 
 
 def _at_word_start(pattern: str) -> bool:
