@@ -66,6 +66,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=64)  # a meeting's place word is the same for every message
 def _place_word(meeting: MeetingFacts) -> str | None:
     first = re.split(r"[,;(/]| and | et | und ", meeting.place)[0].strip()
     word = _fold(first)
