@@ -583,7 +583,7 @@ NEED_TO = _words(
 ALREADY_REGISTERED = _words(
     r"\b(?:am|are|is|was) (?:already )?registered\b|\balready registered\b",
     r"\bdéjà inscrit|\bya estoy inscrit|\bbereits angemeldet|\bschon angemeldet",
-    r"уже зарегистр|已经报名|已报名|登録済み|이미 등록",
+    r"уже зарегистр|已经报名|已报名|已經報名|已報名|已註冊|已注册|登録済み|이미 등록",
 )
 NOT_YET = _words(
     r"\bwill (?:send the |do the )?register\w*\b.{0,40}\b(?:once|when|after|if)\b",

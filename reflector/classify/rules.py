@@ -139,9 +139,10 @@ def _registration_request(v: MailView, s: Screening) -> str | None:
             _negated(text, m.start())
             or _in_question(text, m.start())
             or lx.NOT_YET.search(text, max(0, m.start() - 20), m.end())
+            or lx.ALREADY_REGISTERED.search(text, max(0, m.start() - 12), m.end())
         ):
             continue  # "I'd rather not register them", "should I register them?", "avant de
-            # m'inscrire"
+            # m'inscrire", "本人已報名參加" (already registered)
         return f"asks to register someone ({cue(m.group(0))})"
     return None
 
