@@ -490,7 +490,6 @@ def test_what_the_final_blind_check_missed(subject: str, body: str, kind: Kind) 
 def test_already_registered_in_traditional_chinese_asks_for_a_visa_letter() -> None:
     v = verdict(
         "申請日內瓦會議簽證邀請函",
-        "本人已報名參加第7次會議（現場出席），"
-        "因辦理簽證需要，懇請貴處協助開立正式邀請函。",
+        "本人已報名參加第7次會議（現場出席），因辦理簽證需要，懇請貴處協助開立正式邀請函。",
     )
     assert v.kind is Kind.OTHER, v.reasons
