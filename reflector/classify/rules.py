@@ -320,15 +320,24 @@ def _contribution_words(v: MailView, s: Screening) -> str | None:
     return f"text speaks of an input document ({cue(word)})" if word else None
 
 
+def _links(v: MailView) -> list[str]:
+    return re.findall(r"https?://[^\s<>\"')]+", v.parts.own) if not v.documents else []
+
+
 def _document_link(v: MailView, s: Screening) -> str | None:
-    """A link instead of an attachment: to a document file, or in a mail about a document."""
-    if v.documents:
-        return None
-    links = re.findall(r"https?://[^\s<>\"')]+", v.parts.own)
-    to_file = [u for u in links if u.lower().split("?")[0].endswith(DOCUMENT_SUFFIXES)]
-    about = lx.CONTRIBUTION.search(v.own_flat) or lx.DOCUMENT_NOUN.search(v.own_flat)
-    found = to_file or (links if about else [])
-    return f"links to a document ({found[0][:60]})" if found else None
+    """A link instead of an attachment, in a mail that speaks of a document."""
+    links = _links(v)
+    if links and (lx.CONTRIBUTION.search(v.own_flat) or lx.DOCUMENT_NOUN.search(v.own_flat)):
+        return f"links to a document ({links[0][:60]})"
+    return None
+
+
+def _file_link(v: MailView, s: Screening) -> str | None:
+    """A link to a document file itself (…/JCA-QKDN-5-019r1_slides.pptx)."""
+    for url in _links(v):
+        if url.lower().split("?")[0].endswith(DOCUMENT_SUFFIXES):
+            return f"links to a document file ({url.rsplit('/', 1)[-1][:60]})"
+    return None
 
 
 # -- liaison -------------------------------------------------------------------------------
@@ -663,6 +672,7 @@ RULES: tuple[Rule, ...] = (
     _rule("contribution-file", D, 1.0, "file named as an input", _contribution_file_name),
     _rule("revision", D, 0.7, "a revised version of a document", _revision),
     _rule("contribution-words", D, 0.8, "text speaks of an input document", _contribution_words),
+    _rule("file-link", D, 2.0, "links to a document file instead of attaching it", _file_link),
     _rule("document-link", D, 0.8, "links to a document instead of attaching", _document_link),
     _rule("liaison-subject", L, 2.5, "subject names a liaison statement", _liaison_subject),
     _rule("liaison-for", L, 2.5, "the For: line of an LS", _liaison_fields),

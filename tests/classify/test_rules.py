@@ -99,6 +99,10 @@ CASES: dict[str, tuple[M, M]] = {
         {"body": "Высылаю документ к собранию 7, он во вложении.", "files": (A_DOCX,)},
         {"body": "Высылаю ссылку, вложения нет: https://share.example/x"},
     ),
+    "file-link": (
+        {"body": "Revised slides: https://drive.example/d/1x/JCA-QKDN-5-019r1_slides.pptx"},
+        {"body": "See https://www.example.org/about for the programme."},
+    ),
     "answers-call": (
         {
             "subject": "Re: Call for contributions - meeting 7",
