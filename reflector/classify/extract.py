@@ -187,7 +187,7 @@ def _registration(view: MailView) -> dict[str, Any]:
     text = _content(view)
     flat = " ".join(text.lower().split())
     asks = f"{view.topic_lower}\n{flat}"
-    cancel = lx.CANCEL.search(asks) and (lx.REGISTER.search(asks) or lx.PARTICIPATION.search(asks))
+    cancel = lx.cancellation_asked(asks)
     change = lx.change_asked(asks)
     meeting = meeting_of(view, lx.REGISTER_REQUEST)
     people = find_people(view, text)

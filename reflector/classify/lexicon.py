@@ -395,6 +395,17 @@ CANCEL = _words(
     r"\bannullare (?:la mia|la nostra) (?:iscrizione|partecipazione|registrazione)\b"
     r"|\bcancelar (?:a )?(?:minha|nossa) (?:inscrição|participação)\b",
 )
+
+
+def cancellation_asked(text: str) -> str | None:
+    """The words that cancel a registration or a participation, or None ("please cancel" in
+    a mail that does not speak of registering or taking part cancels nothing of ours)."""
+    if REGISTER.search(text) or PARTICIPATION.search(text):
+        found = CANCEL.search(text)
+        return found.group(0).strip() if found else None
+    return None
+
+
 # "Seoul and online", "Séoul et en ligne": the meeting's format, not a person's mode
 MEETING_FORMAT = fast(
     r"(?:\band\b|\bet\b|\by\b|\bund\b|\bи\b|[/／&]|\bor\b|\bou\b|\bo\b|\boder\b)\s*"

@@ -164,8 +164,8 @@ def _registration_words(v: MailView, s: Screening) -> str | None:
 def _change_registration(v: MailView, s: Screening) -> str | None:
     asks = f"{v.topic_lower} {v.content_flat}"
     word = lx.change_asked(asks)
-    if word is None and (lx.REGISTER.search(asks) or lx.PARTICIPATION.search(asks)):
-        word = _hit(lx.CANCEL, asks)
+    if word is None:
+        word = lx.cancellation_asked(asks)
     return f"asks to change or cancel a registration ({cue(word)})" if word else None
 
 

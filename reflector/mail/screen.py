@@ -146,7 +146,8 @@ def _evidence(message: ParsedMessage, policy: ScreenPolicy) -> tuple[Evidence, l
     list_id = _list_id(fields.get("list-id", [None])[0])
     own_list = list_id in {i.lower() for i in policy.own_list_ids}
     relayed = own_list and _our_domain_passes(trusted, policy.own_addresses)
-    if relayed and _verdict(trusted).dmarc == "fail":
+    auth = _verdict(trusted)
+    if relayed and auth.dmarc == "fail":
         notes.append(
             "DMARC fails for the author's domain, as it does for every copy our list rewrites; "
             "our list server's own signature or SPF passes"
@@ -156,7 +157,7 @@ def _evidence(message: ParsedMessage, policy: ScreenPolicy) -> tuple[Evidence, l
         policy=policy,
         fields=fields,
         trusted=trusted,
-        auth=_verdict(trusted),
+        auth=auth,
         list_id=list_id,
         own_list=own_list,
         relayed_by_own_list=relayed,

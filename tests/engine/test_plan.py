@@ -172,7 +172,8 @@ def test_lateness_is_judged_by_arrival_not_by_processing_time(workflows, setting
     assert [m.template for m in mails(result)] == ["registration_ack"]
 
 
-def test_with_two_open_meetings_and_no_mention_the_sender_is_asked(workflows, settings) -> None:
+def _with_meeting_seven(settings: Settings, **changes: Any) -> Settings:
+    """`settings` with a second open meeting, 7 (16-17 June 2027, no registration deadline)."""
     seven = dataclasses.replace(
         settings.meetings[0],
         id="7",
@@ -180,9 +181,13 @@ def test_with_two_open_meetings_and_no_mention_the_sender_is_asked(workflows, se
         start=datetime(2027, 6, 16, 7, 30, tzinfo=UTC),
         end=datetime(2027, 6, 17, 15, 30, tzinfo=UTC),
         registration_deadline=None,
-        input_deadline=None,
+        **changes,
     )
-    two = dataclasses.replace(settings, meetings=(*settings.meetings, seven))
+    return dataclasses.replace(settings, meetings=(*settings.meetings, seven))
+
+
+def test_with_two_open_meetings_and_no_mention_the_sender_is_asked(workflows, settings) -> None:
+    two = _with_meeting_seven(settings, input_deadline=None)
     fields = dict(registration(), meeting=None)
     result = plan(workflows, inbound(Kind.REGISTRATION, fields), Records(), two, NOW)
 
@@ -214,15 +219,7 @@ def test_a_substitution_cancels_the_replaced_person(workflows, settings) -> None
 
 
 def test_a_registration_for_two_meetings_files_both(workflows, settings) -> None:
-    seven = dataclasses.replace(
-        settings.meetings[0],
-        id="7",
-        title="7th meeting of JCA-QKDN",
-        start=datetime(2027, 6, 16, 7, 30, tzinfo=UTC),
-        end=datetime(2027, 6, 17, 15, 30, tzinfo=UTC),
-        registration_deadline=None,
-    )
-    both = dataclasses.replace(settings, meetings=(*settings.meetings, seven))
+    both = _with_meeting_seven(settings)
     fields = dict(registration(), other_meetings=[{"meeting": "7", "mode": "in-person"}])
     result = plan(workflows, inbound(Kind.REGISTRATION, fields), Records(), both, NOW)
 
